@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app learnapp
+PORT ?= 5000
+CATALOGS := $(wildcard learnapp/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test install translations extract-messages clean
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+translations: $(STAMP) $(COMPILED)
+
+learnapp/translations/%/LC_MESSAGES/messages.mo: learnapp/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -d learnapp/translations -l $* 2>&1 | grep -v '^compiling'
+
+run: install
+	$(FLASK) db-upgrade
+	$(FLASK) import-courses
+	$(FLASK) demo
+	@echo ""
+	@echo "learnapp is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	@bash scripts/test-all
+
+# Refresh the catalogs after adding or changing strings; then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -k _l -k lazy_gettext --no-location --sort-output -F learnapp/babel.cfg -o learnapp/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i learnapp/translations/messages.pot -d learnapp/translations
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,166 @@
+"""learnapp: training for village Party cell secretaries, with reports by area."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from learnapp import config as config_module
+from learnapp import db, errors
+from learnapp.extensions import babel, csrf, limiter, login_manager
+from learnapp.i18n import LANGUAGE_NAMES, select_locale
+from learnapp.models.base import utcnow
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. No side effects: set-up lives in the CLI and `make run`."""
+    settings = config_module.load(config)
+    app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    proxies = int(os.environ.get("LEARNAPP_PROXY_COUNT", "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    errors.init_app(app)
+    _init_request_hooks(app)
+    _init_templates(app)
+    _register_blueprints(app)
+
+    from learnapp import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from learnapp.auth.services import load_user_for_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_for_session)
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+
+# Endpoints a person who must change their password may still reach.
+_OPEN_DURING_FORCED_CHANGE = {
+    "auth.change_password",
+    "auth.sign_out",
+    "auth.set_language",
+    "static",
+}
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _session_timeouts():
+        if not current_user.is_authenticated:
+            return None
+        now = utcnow().timestamp()
+        signed_in_at = session.get("signed_in_at", now)
+        seen_at = session.get("seen_at", now)
+        idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+        absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+        if now - seen_at > idle or now - signed_in_at > absolute:
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.sign_in", next=request.full_path))
+        # Rewriting the cookie on every hit costs bytes on slow links; a minute is enough.
+        if now - seen_at > 60:
+            session["seen_at"] = now
+        return None
+
+    @app.before_request
+    def _forced_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _OPEN_DURING_FORCED_CHANGE
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if app.config["ENV"] == "production":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if current_user.is_authenticated and request.endpoint != "static":
+            # Pages about a person must not be kept by shared proxies or the back button.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def _asset_versions() -> dict[str, str]:
+    versions = {}
+    for path in STATIC_DIR.rglob("*"):
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            versions[path.relative_to(STATIC_DIR).as_posix()] = digest
+    return versions
+
+
+def _init_templates(app: Flask) -> None:
+    versions = _asset_versions()
+
+    def asset_url(filename: str) -> str:
+        # The content hash in the URL lets browsers keep assets for a year safely.
+        return url_for("static", filename=filename, v=versions.get(filename, "0"))
+
+    def format_date(value: datetime | None) -> str:
+        from flask_babel import format_date as babel_format_date
+
+        return babel_format_date(value, format="dd/MM/yyyy") if value else ""
+
+    app.jinja_env.globals.update(
+        asset_url=asset_url, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=_current_locale
+    )
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _language_form():
+        from learnapp.auth.forms import LanguageForm
+
+        return {"language_form": LanguageForm()}
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learnapp.auth.views import bp as auth_bp
+    from learnapp.learn.views import bp as learn_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)

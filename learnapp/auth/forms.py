@@ -1,0 +1,71 @@
+"""Sign-in, password and language forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, ValidationError
+
+from learnapp.auth import services
+from learnapp.config import LANGUAGES
+
+ERROR_MESSAGES = {
+    "too_short": _l("The password must have at least %(n)s characters.", n=services.PASSWORD_MIN),
+    "too_long": _l("The password may have at most %(n)s characters.", n=services.PASSWORD_MAX),
+    "bad_username": _l(
+        "A username uses lower-case letters without accents, digits, dots, hyphens "
+        "or underscores (2 to 64 characters)."
+    ),
+    "bad_phone": _l("This is not a Vietnamese phone number (10 digits starting with 0)."),
+    "username_taken": _l("This username is already in use."),
+    "phone_taken": _l("This phone number already belongs to another account."),
+}
+
+
+class SignInForm(FlaskForm):
+    identifier = StringField(
+        _l("Username or phone number"),
+        validators=[DataRequired(_l("Enter your username or phone number.")), Length(max=120)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=services.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this phone"), default=True)
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Enter the new password again.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        problem = services.password_problem(field.data or "")
+        if problem:
+            raise ValidationError(ERROR_MESSAGES[problem])
+        if field.data == self.current_password.data:
+            raise ValidationError(_l("Choose a password different from the current one."))
+
+
+class LanguageForm(FlaskForm):
+    language = StringField(validators=[AnyOf(LANGUAGES)])
+    next = HiddenField()

@@ -1,0 +1,198 @@
+"""Accounts and sign-in: password hashing, lookup by username or phone, sessions."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from learnapp import audit, db
+from learnapp.errors import DomainError
+from learnapp.models import Area, Role, RoleGrant, User
+from learnapp.models.base import utcnow
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def _hasher() -> PasswordHasher:
+    # Tests lower the memory cost; production keeps argon2-cffi's RFC 9106 defaults.
+    memory = current_app.config.get("ARGON2_MEMORY_KIB") if current_app else None
+    return PasswordHasher(memory_cost=memory) if memory else PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """Why the password cannot be used, or None. Messages are translated by the caller."""
+    if len(password) < PASSWORD_MIN:
+        return "too_short"
+    if len(password) > PASSWORD_MAX:
+        return "too_long"
+    return None
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A Vietnamese phone number as 0 and nine digits, or None if it is not one."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if re.fullmatch(r"0\d{9}", digits):
+        return digits
+    return None
+
+
+def normalise_username(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+def find_user(identifier: str) -> User | None:
+    """The account whose username or phone number is the identifier."""
+    username = normalise_username(identifier)
+    phone = normalise_phone(identifier)
+    conditions = [func.lower(User.username) == username]
+    if phone:
+        conditions.append(User.phone == phone)
+    return db.session.scalar(select(User).where(or_(*conditions)).limit(1))
+
+
+_DUMMY_HASH: str | None = None
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active account for these credentials, or None, in the same time either way."""
+    global _DUMMY_HASH
+    user = find_user(identifier)
+    if user is None or not user.is_active:
+        # Hash anyway, so an unknown name takes as long as a wrong password.
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def load_user_for_session(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie names a user id and the session version it saw."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        uid, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign the user in on a brand-new session."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+    now = utcnow()
+    session["signed_in_at"] = now.timestamp()
+    session["seen_at"] = now.timestamp()
+    user.last_sign_in_at = now
+    user.last_active_at = now
+    audit.record("sign_in", actor=user, subject=user)
+
+
+def end_session(user: User) -> None:
+    """Sign out and kill every cookie issued for this account so far."""
+    user.session_version += 1
+    logout_user()
+    session.clear()
+    audit.record("sign_out", actor=user, subject=user)
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password; other sessions of this account end, this one continues."""
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.session_version += 1
+    audit.record("password_change", actor=user, subject=user)
+    db.session.flush()
+    login_user(user)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def create_user(
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    area: Area | None,
+    roles: list[tuple[Role, Area]],
+    phone: str | None = None,
+    must_change_password: bool = True,
+    is_demo: bool = False,
+    granted_by: User | None = None,
+) -> User:
+    """Create an account with its role grants; raise DomainError on a clash."""
+    username = normalise_username(username)
+    if not USERNAME_RE.match(username):
+        raise DomainError("bad_username")
+    if password_problem(password):
+        raise DomainError(password_problem(password))
+    if phone is not None:
+        phone = normalise_phone(phone)
+        if phone is None:
+            raise DomainError("bad_phone")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise DomainError("username_taken")
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise DomainError("phone_taken")
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        area=area,
+        phone=phone,
+        must_change_password=must_change_password,
+        is_demo=is_demo,
+    )
+    db.session.add(user)
+    db.session.flush()
+    for role, scope in roles:
+        user.grants.append(
+            RoleGrant(role=role, area=scope, granted_by_id=getattr(granted_by, "id", None))
+        )
+        audit.record(
+            "role_grant", actor=granted_by, subject=user, area_id=scope.id, detail=role.value
+        )
+    audit.record("account_create", actor=granted_by, subject=user)
+    db.session.flush()
+    return user

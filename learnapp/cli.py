@@ -1,0 +1,118 @@
+"""Flask commands: thin wrappers over the services."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from learnapp import db, migrate
+from learnapp.errors import DomainError
+from learnapp.models import Area, Role
+
+
+def _area_by_path(path: str) -> Area:
+    """Resolve "Tuyên Quang/Sơn Dương/Kháng Nhật" from the root down."""
+    area = None
+    for name in [part.strip() for part in path.split("/") if part.strip()]:
+        query = select(Area).where(Area.name == name)
+        query = (
+            query.where(Area.parent_id == area.id)
+            if area
+            else query.where(Area.parent_id.is_(None))
+        )
+        found = db.session.scalars(query).all()
+        if len(found) != 1:
+            raise click.BadParameter(
+                f"no single area named {name!r} under {area.name if area else 'the root'}"
+            )
+        area = found[0]
+    if area is None:
+        raise click.BadParameter("give an area path such as 'Tuyên Quang/Sơn Dương'")
+    return area
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Apply the database migrations up to the newest."""
+        migrate.upgrade(current_app.config["DATABASE_URL"])
+        click.echo("Database is up to date.")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "full_name", required=True, help="Full name as it appears on reports.")
+    @click.option(
+        "--area",
+        "area_path",
+        required=True,
+        help="Where the person works, e.g. 'Tuyên Quang/Sơn Dương/Kháng Nhật/Lềm'.",
+    )
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        help="ROLE or ROLE:AREA-PATH; repeatable. Default: learner in --area.",
+    )
+    @click.option(
+        "--phone", default=None, help="Vietnamese mobile number; lets the person sign in with it."
+    )
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option(
+        "--must-change/--no-must-change",
+        default=True,
+        help="Ask for a new password at first sign-in.",
+    )
+    def create_user_command(
+        username, full_name, area_path, roles, phone, password, must_change
+    ) -> None:
+        """Create a real account (the demo accounts come from `flask demo`)."""
+        from learnapp.auth.services import create_user
+
+        area = _area_by_path(area_path)
+        grants = []
+        for spec in roles or ("learner",):
+            role_name, _, scope_path = spec.partition(":")
+            try:
+                role = Role(role_name.strip())
+            except ValueError as exc:
+                raise click.BadParameter(
+                    f"unknown role {role_name!r}; use one of {[r.value for r in Role]}"
+                ) from exc
+            grants.append((role, _area_by_path(scope_path) if scope_path else area))
+        try:
+            user = create_user(
+                username=username,
+                full_name=full_name,
+                password=password,
+                area=area,
+                roles=grants,
+                phone=phone,
+                must_change_password=must_change,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"account not created: {exc}") from exc
+        db.session.commit()
+        click.echo(
+            f"Created {user.username} ({', '.join(r.value for r, _ in grants)}) in {area.name}."
+        )
+
+    @app.cli.command("demo")
+    def demo_command() -> None:
+        """Build the demo province and accounts (idempotent; refuses a real database)."""
+        from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+
+        try:
+            accounts = seed_demo()
+        except DemoRefused as exc:
+            db.session.rollback()
+            raise click.ClickException(
+                "this database holds accounts the demo did not create; "
+                "the demo will not mix with them"
+            ) from exc
+        db.session.commit()
+        click.echo(f"Demo accounts (password '{DEMO_PASSWORD}', for trying the site only):")
+        for username, roles, where in accounts[:6]:
+            click.echo(f"  {username:<10} {roles:<20} {where}")
+        click.echo(f"  ... and {len(accounts) - 6} village secretaries (secretary01, ...)")

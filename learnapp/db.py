@@ -1,0 +1,82 @@
+"""Engine, one session per application context, and the declarative Base."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request
+from flask.globals import app_ctx
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+# Stable constraint names, so Alembic sees the same schema on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _context_id() -> int:
+    try:
+        return id(app_ctx._get_current_object())
+    except RuntimeError:
+        return 0
+
+
+def _new_session() -> Session:
+    # Bound per app, so tests may run several apps on different databases.
+    return Session(bind=current_app.extensions["db_engine"], expire_on_commit=False)
+
+
+session: scoped_session[Session] = scoped_session(_new_session, scopefunc=_context_id)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transaction control from the driver so BEGIN below is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A deferred transaction that later writes fails at once with "database is
+        # locked" when another writer got there first; IMMEDIATE waits its turn instead.
+        # GET requests never write, so they keep the cheaper deferred read transaction.
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine with the per-backend settings the app relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+
+    @app.teardown_appcontext
+    def _remove_session(exc: BaseException | None) -> None:
+        if exc is not None:
+            session.rollback()
+        session.remove()
+
+
+def engine_of(app: Flask) -> Engine:
+    return app.extensions["db_engine"]

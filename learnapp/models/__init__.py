@@ -1,0 +1,62 @@
+"""All tables, imported here so Alembic and the app see one metadata."""
+
+from learnapp.models.activity import AuditEvent
+from learnapp.models.content import (
+    Choice,
+    ChoiceText,
+    CompletionRule,
+    JobAid,
+    JobAidText,
+    Lesson,
+    LessonText,
+    MatchMode,
+    Module,
+    ModuleStatus,
+    ModuleText,
+    Question,
+    QuestionText,
+    QuestionType,
+    Quiz,
+)
+from learnapp.models.learning import (
+    AnswerChoice,
+    Assignment,
+    AttemptAnswer,
+    AttemptStatus,
+    Certificate,
+    LessonProgress,
+    QuizAttempt,
+)
+from learnapp.models.org import Area, AreaClosure
+from learnapp.models.people import Role, RoleGrant, User
+
+__all__ = [
+    "AnswerChoice",
+    "Area",
+    "AreaClosure",
+    "Assignment",
+    "AttemptAnswer",
+    "AttemptStatus",
+    "AuditEvent",
+    "Certificate",
+    "Choice",
+    "ChoiceText",
+    "CompletionRule",
+    "JobAid",
+    "JobAidText",
+    "Lesson",
+    "LessonProgress",
+    "LessonText",
+    "MatchMode",
+    "Module",
+    "ModuleStatus",
+    "ModuleText",
+    "Question",
+    "QuestionText",
+    "QuestionType",
+    "Quiz",
+    "QuizAttempt",
+    "Role",
+    "RoleGrant",
+    "User",
+]

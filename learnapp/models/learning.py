@@ -1,0 +1,130 @@
+"""What learners did: lessons done, quiz attempts, certificates; and what they must do."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnapp.db import Base
+from learnapp.models.base import str_enum, utcnow
+from learnapp.models.content import Module
+
+
+class AttemptStatus(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class LessonProgress(Base):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        Index("ix_lesson_progress_lesson", "lesson_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"))
+    lesson_version: Mapped[int] = mapped_column(Integer, default=1)
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        # At most one open attempt per learner and quiz, whatever races the requests run.
+        Index(
+            "uq_quiz_attempt_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_quiz_attempt_user_quiz", "user_id", "quiz_id", "status"),
+        Index("ix_quiz_attempt_quiz", "quiz_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    status: Mapped[AttemptStatus] = mapped_column(
+        str_enum(AttemptStatus), default=AttemptStatus.OPEN
+    )
+    language: Mapped[str] = mapped_column(String(5))
+    # The drawn questions and each one's choice order: [[question_id, [choice_id, ...]], ...]
+    layout: Mapped[list] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[bool] = mapped_column(default=False)
+
+    answers: Mapped[list[AttemptAnswer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AttemptAnswer(Base):
+    __tablename__ = "attempt_answer"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        Index("ix_attempt_answer_question", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    text_response: Mapped[str | None] = mapped_column(String(500))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+
+    chosen: Mapped[list[AnswerChoice]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AnswerChoice(Base):
+    """A choice ticked in an answer: kept as rows so statistics are plain SQL."""
+
+    __tablename__ = "answer_choice"
+    __table_args__ = (Index("ix_answer_choice_choice", "choice_id"),)
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt_answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    choice_id: Mapped[int] = mapped_column(
+        ForeignKey("choice.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Certificate(Base):
+    __tablename__ = "certificate"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Base):
+    """A module required of every learner in an area and below, by a date."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("module_id", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    module: Mapped[Module] = relationship()

@@ -1,0 +1,83 @@
+"""Permission helpers every feature uses: a role decorator and area-scoped loaders.
+
+Two layers: `roles_required` refuses the wrong role (403); the loaders check the
+object's area against the viewer's scope in the SQL itself and answer 404, because
+another area's people must not even be known to exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, exists, select
+
+from learnapp import db
+from learnapp.models import Area, AreaClosure, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Let through signed-in people holding any of the roles; others get 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from learnapp.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def subtree_ids(area_id: int) -> Select:
+    """Ids of the area and everything under it, as a subquery-ready select."""
+    return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id == area_id)
+
+
+def scope_area_ids(user: User, role: Role) -> Select:
+    """Ids of every area under any area where the user holds the role."""
+    return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id.in_(user.scopes(role)))
+
+
+def area_in_scope(user: User, role: Role, area_id: int | None) -> bool:
+    """Whether the area lies in (or under) an area where the user holds the role."""
+    if area_id is None or not user.scopes(role):
+        return False
+    query = select(
+        exists().where(
+            AreaClosure.ancestor_id.in_(user.scopes(role)),
+            AreaClosure.descendant_id == area_id,
+        )
+    )
+    return bool(db.session.scalar(query))
+
+
+def load_area(area_id: int, role: Role) -> Area:
+    """The area if it is in the current user's scope for the role, else 404."""
+    area = db.session.scalar(
+        select(Area).where(Area.id == area_id, Area.id.in_(scope_area_ids(current_user, role)))
+    )
+    if area is None:
+        abort(404)
+    return area
+
+
+def load_person(user_id: int, role: Role) -> User:
+    """A person whose area is in the current user's scope for the role, else 404."""
+    person = db.session.scalar(
+        select(User).where(User.id == user_id, User.area_id.in_(scope_area_ids(current_user, role)))
+    )
+    if person is None:
+        abort(404)
+    return person
