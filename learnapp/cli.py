@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -38,6 +40,27 @@ def init_app(app: Flask) -> None:
         """Apply the database migrations up to the newest."""
         migrate.upgrade(current_app.config["DATABASE_URL"])
         click.echo("Database is up to date.")
+
+    @app.cli.command("import-courses")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    def import_courses_command(directory: str | None) -> None:
+        """Validate and import the course files (default: courses/); all or nothing."""
+        from learnapp.content.importer import import_courses
+        from learnapp.content.sources import ContentError
+
+        root = Path(directory) if directory else Path(current_app.config["COURSES_DIR"])
+        try:
+            report = import_courses(root, Path(current_app.instance_path) / "media")
+        except ContentError as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"{len(exc.problems)} problem(s) found; nothing was imported"
+            ) from exc
+        db.session.commit()
+        for line in report.lines() or ["nothing to import"]:
+            click.echo(line)
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from learnapp import db
@@ -23,6 +24,9 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         db.session.rollback()
         code = exc.code or 500
+        if code == 413:
+            # The body was refused unread; the layout's forms must not try to parse it again.
+            request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
         template = f"errors/{code}.html" if code in (403, 404, 413, 429) else "errors/other.html"
         return render_template(template, code=code), code
 

@@ -19,3 +19,10 @@ def select_locale() -> str:
 
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def content_language() -> str:
+    """The language course content is shown in: the person's, when a module has it."""
+    from flask_babel import get_locale
+
+    return str(get_locale())

@@ -26,12 +26,21 @@ ERROR_MESSAGES = {
 class SignInForm(FlaskForm):
     identifier = StringField(
         _l("Username or phone number"),
-        validators=[DataRequired(_l("Enter your username or phone number.")), Length(max=120)],
+        validators=[
+            DataRequired(_l("Enter your username or phone number.")),
+            # WTForms' own "too long" text has no Vietnamese; no account has so long a name.
+            Length(max=120, message=_l("Wrong username, phone number or password.")),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=services.PASSWORD_MAX)],
+        validators=[
+            DataRequired(_l("Enter your password.")),
+            Length(
+                max=services.PASSWORD_MAX, message=_l("Wrong username, phone number or password.")
+            ),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me signed in on this phone"), default=True)
@@ -41,12 +50,18 @@ class SignInForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(_l("Enter your current password.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Enter your current password.")),
+            Length(max=200, message=_l("The current password is not right.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Enter a new password.")),
+            Length(max=200, message=ERROR_MESSAGES["too_long"]),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -1,0 +1,256 @@
+"""Write validated ModuleSource records into the database, versioned and idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from learnapp import db
+from learnapp.content import markdown
+from learnapp.content import sources as s
+from learnapp.content.loader import load_courses
+from learnapp.content.media import store_image
+from learnapp.models import (
+    Choice,
+    ChoiceText,
+    CompletionRule,
+    JobAid,
+    JobAidText,
+    Lesson,
+    LessonText,
+    MatchMode,
+    Module,
+    ModuleStatus,
+    ModuleText,
+    Question,
+    QuestionText,
+    QuestionType,
+    Quiz,
+)
+from learnapp.models.base import utcnow
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    new_lesson_versions: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, items in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("unchanged", self.unchanged),
+            ("new lesson versions", self.new_lesson_versions),
+        ):
+            if items:
+                out.append(f"{label}: {', '.join(items)}")
+        return out
+
+
+def _hash(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _rewrite_images(body: str, image_urls: dict[str, str]) -> str:
+    for name, url in image_urls.items():
+        body = body.replace(f"](images/{name}", f"]({url}")
+    return body
+
+
+def _sync_lessons(
+    module: Module, src: s.ModuleSource, image_urls: dict[str, str], report: ImportReport
+) -> None:
+    existing = {lesson.slug: lesson for lesson in module.lessons}
+    for lesson_src in src.lessons:
+        lesson = existing.pop(lesson_src.slug, None)
+        is_new = lesson is None
+        if lesson is None:
+            lesson = Lesson(slug=lesson_src.slug)
+            module.lessons.append(lesson)
+        lesson.position = lesson_src.position
+        lesson.minutes = lesson_src.minutes
+        lesson.is_retired = False
+        texts = {t.language: t for t in lesson.texts}
+        changed = False
+        for lang, text in lesson_src.texts.items():
+            body = _rewrite_images(text.body_md, image_urls)
+            digest = _hash(text.title, text.objective, body)
+            row = texts.pop(lang, None)
+            if row is not None and row.content_hash == digest:
+                continue
+            changed = True
+            if row is None:
+                row = LessonText(language=lang)
+                lesson.texts.append(row)
+            row.title, row.objective, row.body_md = text.title, text.objective, body
+            # Rendered once here, per version; pages only read body_html.
+            row.body_html = markdown.render(body, shift_headings=True)
+            row.content_hash = digest
+            row.updated_at = utcnow()
+        for stale in texts.values():
+            lesson.texts.remove(stale)
+            changed = True
+        if changed and not is_new:
+            lesson.version += 1
+            report.new_lesson_versions.append(f"{module.slug}/{lesson.slug} v{lesson.version}")
+    for retired in existing.values():
+        # Kept, so the progress people made on it stays in the reports.
+        retired.is_retired = True
+
+
+def _sync_aids(module: Module, src: s.ModuleSource, image_urls: dict[str, str]) -> None:
+    existing = {
+        aid.slug: aid
+        for aid in db.session.scalars(select(JobAid).where(JobAid.module_id == module.id))
+    }
+    for aid_src in src.aids:
+        aid = existing.pop(aid_src.slug, None)
+        if aid is None:
+            aid = JobAid(module_id=module.id, slug=aid_src.slug)
+            db.session.add(aid)
+        aid.position, aid.is_retired = aid_src.position, False
+        texts = {t.language: t for t in aid.texts}
+        for lang, text in aid_src.texts.items():
+            body = _rewrite_images(text.body_md, image_urls)
+            digest = _hash(text.title, body)
+            row = texts.pop(lang, None)
+            if row is not None and row.content_hash == digest:
+                continue
+            if row is None:
+                row = JobAidText(language=lang)
+                aid.texts.append(row)
+            row.title, row.body_md = text.title, body
+            row.body_html = markdown.render(body, shift_headings=True)
+            row.content_hash = digest
+        for stale in texts.values():
+            aid.texts.remove(stale)
+    for retired in existing.values():
+        retired.is_retired = True
+
+
+def _sync_choices(question: Question, src: s.QuestionSource) -> None:
+    by_position = {c.position: c for c in question.choices}
+    for position, choice_src in enumerate(src.choices):
+        choice = by_position.pop(position, None)
+        if choice is None:
+            choice = Choice(position=position)
+            question.choices.append(choice)
+        choice.is_correct = choice_src.is_correct
+        texts = {t.language: t for t in choice.texts}
+        for lang, text in choice_src.texts.items():
+            row = texts.pop(lang, None)
+            if row is None:
+                row = ChoiceText(language=lang)
+                choice.texts.append(row)
+            if row.text_md != text.text or row.feedback_md != text.feedback:
+                row.text_md, row.feedback_md = text.text, text.feedback
+                row.text_html = markdown.render_inline(text.text)
+                row.feedback_html = markdown.render_inline(text.feedback) if text.feedback else ""
+        for stale in texts.values():
+            choice.texts.remove(stale)
+    for extra in by_position.values():
+        question.choices.remove(extra)
+
+
+def _sync_quiz(module: Module, src: s.ModuleSource) -> None:
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+    if not src.questions:
+        if quiz is not None:
+            for question in quiz.questions:
+                question.is_retired = True
+        return
+    if quiz is None:
+        quiz = Quiz(module_id=module.id)
+        db.session.add(quiz)
+    quiz.pass_mark = src.pass_mark
+    quiz.draw_count = src.draw
+    quiz.max_attempts = src.max_attempts
+    quiz.time_limit_minutes = src.time_limit_minutes
+    existing = {q.key: q for q in quiz.questions}
+    for question_src in src.questions:
+        question = existing.pop(question_src.key, None)
+        if question is None:
+            question = Question(key=question_src.key)
+            quiz.questions.append(question)
+        question.type = QuestionType(question_src.type)
+        question.points = question_src.points
+        question.position = question_src.position
+        question.match_mode = MatchMode(question_src.match)
+        question.is_retired = False
+        texts = {t.language: t for t in question.texts}
+        for lang, text in question_src.texts.items():
+            row = texts.pop(lang, None)
+            if row is None:
+                row = QuestionText(language=lang)
+                question.texts.append(row)
+            if (row.text_md, row.explanation_md, row.accepted_answers) != (
+                text.text,
+                text.explanation,
+                text.answers,
+            ):
+                row.text_md, row.explanation_md = text.text, text.explanation
+                row.text_html = markdown.render(text.text)
+                row.explanation_html = markdown.render(text.explanation)
+                row.accepted_answers = list(text.answers)
+        for stale in texts.values():
+            question.texts.remove(stale)
+        _sync_choices(question, question_src)
+    for retired in existing.values():
+        retired.is_retired = True
+
+
+def apply_module(src: s.ModuleSource, media_dir: Path, report: ImportReport) -> Module:
+    """Create or update one module from its source; unchanged sources are left alone."""
+    module = db.session.scalar(select(Module).where(Module.slug == src.slug))
+    if module is not None and module.source_hash == src.source_hash:
+        report.unchanged.append(src.slug)
+        return module
+    is_new = module is None
+    if module is None:
+        module = Module(slug=src.slug, status=ModuleStatus.PUBLISHED, published_at=utcnow())
+        db.session.add(module)
+    else:
+        module.version += 1
+    module.position = src.position
+    module.default_language = src.default_language
+    module.completion_rule = CompletionRule(src.completion)
+    module.source_hash = src.source_hash
+    module.updated_at = utcnow()
+    texts = {t.language: t for t in module.texts}
+    for lang, title in src.titles.items():
+        row = texts.pop(lang, None) or ModuleText(language=lang)
+        if row not in module.texts:
+            module.texts.append(row)
+        row.title, row.summary = title, src.summaries.get(lang, "")
+    for stale in texts.values():
+        module.texts.remove(stale)
+    db.session.flush()
+    image_urls = {name: store_image(media_dir, data, name) for name, data in src.images.items()}
+    _sync_lessons(module, src, image_urls, report)
+    _sync_aids(module, src, image_urls)
+    _sync_quiz(module, src)
+    db.session.flush()
+    (report.created if is_new else report.updated).append(src.slug)
+    return module
+
+
+def import_courses(root: Path, media_dir: Path) -> ImportReport:
+    """Validate every file under root, then import all modules; the caller commits.
+
+    Raises ContentError (and writes nothing) when any file has a problem.
+    """
+    sources = load_courses(root)
+    report = ImportReport()
+    for src in sources:
+        apply_module(src, media_dir, report)
+    return report

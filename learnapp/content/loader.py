@@ -1,0 +1,531 @@
+"""Read and validate a courses/ folder into ModuleSource records.
+
+Every problem is collected with its file and line, so a trainer fixes them all in one
+go; if there is any, nothing is returned and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from learnapp.config import LANGUAGES
+from learnapp.content import sources as s
+
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG_RE = re.compile(rf"^{SLUG}$")
+NUMBERED_RE = re.compile(rf"^(\d\d)-({SLUG})\.md$")
+IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(png|jpg|jpeg|webp)$")
+IMAGE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff"}
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_TEXT_BYTES = 200 * 1024
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short")
+MATCH_MODES = ("loose", "diacritics", "exact")
+COMPLETION_RULES = ("lessons_and_quiz", "lessons", "quiz")
+MODULE_KEYS = {"order", "default_language", "title", "summary", "completion", "quiz"}
+QUIZ_KEYS = {"pass_mark", "draw", "max_attempts", "time_limit_minutes"}
+QUESTION_KEYS = {
+    "id",
+    "type",
+    "points",
+    "text",
+    "choices",
+    "answer",
+    "answers",
+    "match",
+    "explanation",
+}
+CHOICE_KEYS = {"text", "correct", "feedback"}
+LINE = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line each mapping starts on."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[s.Problem] = []
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(s.Problem(self.rel(path), line, message))
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def read_text(self, path: Path) -> str | None:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            self.problem(path, 1, f"file is larger than {MAX_TEXT_BYTES // 1024} KB")
+            return None
+        try:
+            return path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problem(path, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+            return None
+
+    def load_yaml(self, path: Path, text: str, first_line: int = 1) -> Any:
+        try:
+            return yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = first_line + (mark.line if mark else 0)
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problem(path, line, f"YAML cannot be read: {reason}")
+            return None
+
+    # --- small typed getters that record a problem instead of raising ---
+
+    def get_str(self, data: dict, key: str, path: Path, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(path, data.get(LINE, 1), f"'{key}' is missing")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.problem(path, data.get(LINE, 1), f"'{key}' must be text")
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.problem(path, data.get(LINE, 1), f"'{key}' is empty")
+        return text
+
+    def get_int(self, data: dict, key: str, path: Path, default: int, low: int, high: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(
+                path, data.get(LINE, 1), f"'{key}' must be a whole number from {low} to {high}"
+            )
+            return default
+        return value
+
+    def unknown_keys(self, data: dict, allowed: set[str], path: Path, what: str) -> None:
+        extra = sorted(k for k in data if k != LINE and k not in allowed)
+        if extra:
+            self.problem(
+                path, data.get(LINE, 1), f"unknown key(s) in {what}: {', '.join(map(str, extra))}"
+            )
+
+
+def _front_matter(reader: _Reader, path: Path, text: str) -> tuple[dict, str, int] | None:
+    """Split `---` front matter from the body; return (meta, body, body's first line)."""
+    if not text.startswith("---\n"):
+        reader.problem(path, 1, "must start with '---' and YAML front matter (title, minutes)")
+        return None
+    end = text.find("\n---\n", 4)
+    if end == -1 and text.endswith("\n---"):
+        end = len(text) - 4
+    if end == -1:
+        reader.problem(path, 1, "front matter is not closed by a line '---'")
+        return None
+    meta = reader.load_yaml(path, text[4 : end + 1], first_line=2)
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        reader.problem(path, 2, "front matter must be key: value lines")
+        return None
+    body_line = text[: end + 5].count("\n") + 1
+    return meta, text[end + 5 :], body_line
+
+
+def _check_markdown(
+    reader: _Reader, path: Path, body: str, first_line: int, images: set[str]
+) -> None:
+    for offset, line in enumerate(body.splitlines()):
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", line):
+            name = target.removeprefix("images/")
+            if not target.startswith("images/") or name not in images:
+                reader.problem(
+                    path,
+                    first_line + offset,
+                    f"image '{target}' not found: put it in the module's images/ folder",
+                )
+
+
+def _read_lessons(reader: _Reader, folder: Path, images: set[str]) -> dict[str, tuple]:
+    found = {}
+    for path in sorted(folder.glob("*.md")):
+        match = NUMBERED_RE.match(path.name)
+        if not match:
+            reader.problem(
+                path, 1, "a lesson file is named NN-lesson-slug.md, e.g. 01-meeting-types.md"
+            )
+            continue
+        text = reader.read_text(path)
+        if text is None:
+            continue
+        split = _front_matter(reader, path, text)
+        if split is None:
+            continue
+        meta, body, body_line = split
+        reader.unknown_keys(meta, {"title", "minutes", "objective"}, path, "front matter")
+        title = reader.get_str(meta, "title", path)
+        objective = reader.get_str(meta, "objective", path, required=False)
+        minutes = reader.get_int(meta, "minutes", path, 5, 1, 60)
+        if not body.strip():
+            reader.problem(path, body_line, "the lesson has no text after the front matter")
+        _check_markdown(reader, path, body, body_line, images)
+        found[match.group(2)] = (
+            int(match.group(1)),
+            minutes,
+            s.LessonText(title, objective, body.strip() + "\n"),
+        )
+    return found
+
+
+def _read_aids(reader: _Reader, folder: Path, images: set[str]) -> dict[str, tuple]:
+    found = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.md")):
+        match = NUMBERED_RE.match(path.name)
+        if not match:
+            reader.problem(path, 1, "a job aid file is named NN-aid-slug.md")
+            continue
+        text = reader.read_text(path)
+        split = _front_matter(reader, path, text) if text is not None else None
+        if split is None:
+            continue
+        meta, body, body_line = split
+        reader.unknown_keys(meta, {"title", "summary"}, path, "front matter")
+        title = reader.get_str(meta, "title", path)
+        _check_markdown(reader, path, body, body_line, images)
+        found[match.group(2)] = (int(match.group(1)), s.AidText(title, body.strip() + "\n"))
+    return found
+
+
+def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tuple | None:
+    if not isinstance(raw, dict):
+        reader.problem(path, 1, "each question must be a mapping with id, type, text, ...")
+        return None
+    line = raw.get(LINE, 1)
+    reader.unknown_keys(raw, QUESTION_KEYS, path, "question")
+    key = reader.get_str(raw, "id", path)
+    if key and not SLUG_RE.match(key):
+        reader.problem(
+            path, line, f"question id '{key}' must be lower-case letters, digits and hyphens"
+        )
+    if key in seen:
+        reader.problem(path, line, f"question id '{key}' is used twice")
+    seen.add(key)
+    qtype = reader.get_str(raw, "type", path)
+    if qtype and qtype not in QUESTION_TYPES:
+        reader.problem(path, line, f"type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}")
+        return None
+    text = reader.get_str(raw, "text", path)
+    explanation = reader.get_str(raw, "explanation", path)
+    points = reader.get_int(raw, "points", path, 1, 1, 100)
+    match_mode = raw.get("match", "loose")
+    if match_mode not in MATCH_MODES:
+        reader.problem(path, line, f"match must be one of {', '.join(MATCH_MODES)}")
+    choices: list[tuple[bool, s.ChoiceText]] = []
+    answers: list[str] = []
+    raw_choices = raw.get("choices")
+    if qtype in ("single", "multiple"):
+        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
+            reader.problem(path, line, f"a {qtype} question needs a list of two or more choices")
+        else:
+            for raw_choice in raw_choices:
+                if not isinstance(raw_choice, dict):
+                    reader.problem(path, line, "each choice must be a mapping with 'text'")
+                    continue
+                reader.unknown_keys(raw_choice, CHOICE_KEYS, path, "choice")
+                correct = raw_choice.get("correct", False)
+                if not isinstance(correct, bool):
+                    reader.problem(
+                        path, raw_choice.get(LINE, line), "'correct' must be true or false"
+                    )
+                    correct = False
+                choices.append(
+                    (
+                        correct,
+                        s.ChoiceText(
+                            reader.get_str(raw_choice, "text", path),
+                            reader.get_str(raw_choice, "feedback", path, required=False),
+                        ),
+                    )
+                )
+            right = sum(1 for c, _ in choices if c)
+            if qtype == "single" and right != 1:
+                reader.problem(
+                    path,
+                    line,
+                    f"a single-choice question needs exactly one correct choice, it has {right}",
+                )
+            if qtype == "multiple" and right < 1:
+                reader.problem(
+                    path, line, "a multiple-answer question needs at least one correct choice"
+                )
+    elif raw_choices is not None:
+        reader.problem(path, line, f"a {qtype} question has no choices")
+    if qtype == "truefalse":
+        answer = raw.get("answer")
+        if not isinstance(answer, bool):
+            reader.problem(
+                path, line, "a truefalse question needs 'answer: true' or 'answer: false'"
+            )
+            answer = True
+        choices = [(answer, s.ChoiceText("true", "")), (not answer, s.ChoiceText("false", ""))]
+    if qtype == "short":
+        raw_answers = raw.get("answers")
+        if not isinstance(raw_answers, list) or not raw_answers:
+            reader.problem(path, line, "a short question needs a list of accepted 'answers'")
+        else:
+            answers = [str(a).strip() for a in raw_answers if str(a).strip()]
+            if len(answers) != len(raw_answers):
+                reader.problem(path, line, "an accepted answer is empty")
+    return key, qtype, points, match_mode, choices, s.QuestionText(text, explanation, answers), line
+
+
+def _read_quiz(reader: _Reader, path: Path) -> list[tuple] | None:
+    if not path.exists():
+        return None
+    text = reader.read_text(path)
+    data = reader.load_yaml(path, text) if text is not None else None
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        reader.problem(path, 1, "quiz.yml must hold 'questions:' followed by a list")
+        return []
+    seen: set[str] = set()
+    questions = [_read_question(reader, path, raw, seen) for raw in data["questions"]]
+    return [q for q in questions if q is not None]
+
+
+def _module_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_images(reader: _Reader, folder: Path) -> dict[str, bytes]:
+    images = {}
+    if not folder.is_dir():
+        return images
+    for path in sorted(folder.iterdir()):
+        ext = path.suffix.lower().lstrip(".")
+        if not IMAGE_RE.match(path.name):
+            reader.problem(path, 1, "images are .png, .jpg or .webp with a lower-case ASCII name")
+            continue
+        data = path.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            reader.problem(path, 1, "image is larger than 1 MB: make it smaller for phones")
+            continue
+        magic_ok = (
+            data.startswith(IMAGE_MAGIC[ext])
+            if ext in IMAGE_MAGIC
+            else (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+        )
+        if not magic_ok:
+            reader.problem(path, 1, f"the file's content is not a {ext} image")
+            continue
+        images[path.name] = data
+    return images
+
+
+def _merge_languages(
+    reader: _Reader, folder: Path, per_lang: dict[str, dict], what: str
+) -> list[str]:
+    """Slugs present in every language; a problem for each one missing somewhere."""
+    all_slugs = sorted(set().union(*(d.keys() for d in per_lang.values())))
+    for slug in all_slugs:
+        missing = [lang for lang, found in per_lang.items() if slug not in found]
+        if missing:
+            reader.problem(folder, 1, f"{what} '{slug}' is missing in: {', '.join(missing)}")
+    return [slug for slug in all_slugs if all(slug in d for d in per_lang.values())]
+
+
+def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
+    module_file = folder / "module.yml"
+    if not module_file.exists():
+        reader.problem(folder, 1, "module.yml is missing")
+        return None
+    text = reader.read_text(module_file)
+    meta = reader.load_yaml(module_file, text) if text is not None else None
+    if not isinstance(meta, dict):
+        if meta is not None:
+            reader.problem(module_file, 1, "module.yml must be key: value lines")
+        return None
+    reader.unknown_keys(meta, MODULE_KEYS, module_file, "module.yml")
+    languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name in LANGUAGES)
+    for p in folder.iterdir():
+        if p.is_dir() and p.name not in LANGUAGES and p.name != "images":
+            reader.problem(
+                p, 1, f"unknown folder: use a language ({', '.join(LANGUAGES)}) or images"
+            )
+    if not languages:
+        reader.problem(folder, 1, f"no language folder ({', '.join(LANGUAGES)})")
+        return None
+    default_language = meta.get("default_language", "vi")
+    if default_language not in languages:
+        reader.problem(
+            module_file, meta.get(LINE, 1), f"default_language '{default_language}' has no folder"
+        )
+    titles, summaries = {}, {}
+    for key, target in (("title", titles), ("summary", summaries)):
+        value = meta.get(key)
+        if not isinstance(value, dict):
+            reader.problem(
+                module_file,
+                meta.get(LINE, 1),
+                f"'{key}' must give one line per language, e.g. vi: ...",
+            )
+            continue
+        for lang in languages:
+            target[lang] = reader.get_str(value, lang, module_file, required=key == "title")
+    completion = meta.get("completion", "lessons_and_quiz")
+    if completion not in COMPLETION_RULES:
+        reader.problem(
+            module_file,
+            meta.get(LINE, 1),
+            f"completion must be one of {', '.join(COMPLETION_RULES)}",
+        )
+    quiz = meta.get("quiz") or {}
+    if not isinstance(quiz, dict):
+        reader.problem(module_file, meta.get(LINE, 1), "'quiz' must be a mapping")
+        quiz = {}
+    reader.unknown_keys(quiz, QUIZ_KEYS, module_file, "quiz settings")
+
+    images = _read_images(reader, folder / "images")
+    lessons = {lang: _read_lessons(reader, folder / lang, set(images)) for lang in languages}
+    aids = {lang: _read_aids(reader, folder / lang / "aids", set(images)) for lang in languages}
+    quizzes = {lang: _read_quiz(reader, folder / lang / "quiz.yml") for lang in languages}
+
+    module = s.ModuleSource(
+        slug=folder.name,
+        position=reader.get_int(meta, "order", module_file, 0, 0, 10_000),
+        default_language=default_language,
+        completion=completion,
+        pass_mark=reader.get_int(quiz, "pass_mark", module_file, 70, 1, 100),
+        draw=reader.get_int(quiz, "draw", module_file, 0, 0, 500),
+        max_attempts=reader.get_int(quiz, "max_attempts", module_file, 0, 0, 100),
+        time_limit_minutes=reader.get_int(quiz, "time_limit_minutes", module_file, 0, 0, 600),
+        titles=titles,
+        summaries=summaries,
+        source_hash=_module_hash(folder),
+        images=images,
+    )
+    for slug in _merge_languages(reader, folder, lessons, "lesson"):
+        positions = {lessons[lang][slug][0] for lang in languages}
+        minutes = {lessons[lang][slug][1] for lang in languages}
+        lesson = s.LessonSource(slug=slug, position=min(positions), minutes=max(minutes))
+        lesson.texts = {lang: lessons[lang][slug][2] for lang in languages}
+        module.lessons.append(lesson)
+    module.lessons.sort(key=lambda x: (x.position, x.slug))
+    for slug in _merge_languages(reader, folder, aids, "job aid"):
+        aid = s.AidSource(slug=slug, position=min(aids[lang][slug][0] for lang in languages))
+        aid.texts = {lang: aids[lang][slug][1] for lang in languages}
+        module.aids.append(aid)
+    module.aids.sort(key=lambda x: (x.position, x.slug))
+    _merge_quiz(reader, folder, module, quizzes, languages)
+    if completion != "lessons" and not module.questions:
+        reader.problem(
+            module_file,
+            meta.get(LINE, 1),
+            f"completion '{completion}' needs a quiz.yml with questions",
+        )
+    if completion != "quiz" and not module.lessons:
+        reader.problem(
+            module_file, meta.get(LINE, 1), f"completion '{completion}' needs at least one lesson"
+        )
+    return module
+
+
+def _merge_quiz(
+    reader: _Reader,
+    folder: Path,
+    module: s.ModuleSource,
+    quizzes: dict[str, list | None],
+    languages: list[str],
+) -> None:
+    present = {lang: q for lang, q in quizzes.items() if q is not None}
+    if not present:
+        return
+    for lang in languages:
+        if lang not in present:
+            reader.problem(folder / lang, 1, "quiz.yml is missing in this language")
+    by_lang = {lang: {q[0]: q for q in qs} for lang, qs in present.items()}
+    reference_lang = (
+        module.default_language if module.default_language in present else sorted(present)[0]
+    )
+    reference = present[reference_lang]
+    for lang, questions in by_lang.items():
+        for key in questions.keys() - by_lang[reference_lang].keys():
+            reader.problem(
+                folder / lang / "quiz.yml",
+                questions[key][6],
+                f"question '{key}' is not in the {reference_lang} quiz",
+            )
+    for position, (key, qtype, points, match_mode, choices, _text, _line) in enumerate(reference):
+        question = s.QuestionSource(
+            key=key, type=qtype, points=points, match=match_mode, position=position
+        )
+        for lang in present:
+            other = by_lang[lang].get(key)
+            path = folder / lang / "quiz.yml"
+            if other is None:
+                reader.problem(path, 1, f"question '{key}' is missing in this language")
+                continue
+            if other[1] != qtype:
+                reader.problem(
+                    path,
+                    other[6],
+                    f"question '{key}' has type {other[1]} here but {qtype} in {reference_lang}",
+                )
+                continue
+            if [c for c, _ in other[4]] != [c for c, _ in choices]:
+                reader.problem(
+                    path,
+                    other[6],
+                    f"question '{key}': the choices or their correct positions "
+                    f"differ from {reference_lang}",
+                )
+                continue
+            question.texts[lang] = other[5]
+        question.choices = [
+            s.ChoiceSource(
+                is_correct=correct,
+                texts={
+                    lang: by_lang[lang][key][4][i][1]
+                    for lang in present
+                    if key in by_lang[lang] and len(by_lang[lang][key][4]) == len(choices)
+                },
+            )
+            for i, (correct, _t) in enumerate(choices)
+        ]
+        module.questions.append(question)
+
+
+def load_courses(root: Path) -> list[s.ModuleSource]:
+    """Every module under root, validated; raise ContentError listing all problems."""
+    reader = _Reader(root)
+    if not root.is_dir():
+        raise s.ContentError([s.Problem(str(root), 0, "the courses folder does not exist")])
+    modules = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not SLUG_RE.match(folder.name):
+            reader.problem(
+                folder, 1, "a module folder name is lower-case letters, digits and hyphens"
+            )
+            continue
+        module = _read_module(reader, folder)
+        if module is not None:
+            modules.append(module)
+    if reader.problems:
+        raise s.ContentError(reader.problems)
+    return modules

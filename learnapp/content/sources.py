@@ -1,0 +1,100 @@
+"""Plain records of what the course files say, before anything touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """The course files have problems; nothing was imported."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the course files")
+        self.problems = problems
+
+
+@dataclass
+class LessonText:
+    title: str
+    objective: str
+    body_md: str
+
+
+@dataclass
+class LessonSource:
+    slug: str
+    position: int
+    minutes: int
+    texts: dict[str, LessonText] = field(default_factory=dict)
+
+
+@dataclass
+class AidText:
+    title: str
+    body_md: str
+
+
+@dataclass
+class AidSource:
+    slug: str
+    position: int
+    texts: dict[str, AidText] = field(default_factory=dict)
+
+
+@dataclass
+class ChoiceText:
+    text: str
+    feedback: str
+
+
+@dataclass
+class ChoiceSource:
+    is_correct: bool
+    texts: dict[str, ChoiceText] = field(default_factory=dict)
+
+
+@dataclass
+class QuestionText:
+    text: str
+    explanation: str
+    answers: list[str]
+
+
+@dataclass
+class QuestionSource:
+    key: str
+    type: str
+    points: int
+    match: str
+    position: int
+    choices: list[ChoiceSource] = field(default_factory=list)
+    texts: dict[str, QuestionText] = field(default_factory=dict)
+
+
+@dataclass
+class ModuleSource:
+    slug: str
+    position: int
+    default_language: str
+    completion: str
+    pass_mark: int
+    draw: int
+    max_attempts: int
+    time_limit_minutes: int
+    titles: dict[str, str]
+    summaries: dict[str, str]
+    source_hash: str
+    lessons: list[LessonSource] = field(default_factory=list)
+    aids: list[AidSource] = field(default_factory=list)
+    questions: list[QuestionSource] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)

@@ -1,0 +1,229 @@
+"""A learner's progress: lessons done, module completion, certificates, what is next."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from learnapp import db
+from learnapp.models import (
+    AreaClosure,
+    Assignment,
+    Certificate,
+    CompletionRule,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleStatus,
+    Quiz,
+    User,
+)
+from learnapp.models.base import utcnow
+from learnapp.quiz import services as quiz_services
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    lessons_total: int
+    lessons_done: int
+    quiz: Quiz | None
+    best_percent: int | None
+    quiz_passed: bool
+    certificate: Certificate | None
+    due_on: date | None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def steps_total(self) -> int:
+        rule = self.module.completion_rule
+        return (self.lessons_total if rule != CompletionRule.QUIZ else 0) + (
+            1 if self.quiz is not None and rule != CompletionRule.LESSONS else 0
+        )
+
+    @property
+    def steps_done(self) -> int:
+        if self.is_complete:
+            return self.steps_total
+        rule = self.module.completion_rule
+        return (self.lessons_done if rule != CompletionRule.QUIZ else 0) + (
+            1 if self.quiz_passed and rule != CompletionRule.LESSONS else 0
+        )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is not None and not self.is_complete and today > self.due_on
+
+
+def published_modules() -> list[Module]:
+    return list(
+        db.session.scalars(
+            select(Module)
+            .where(Module.status == ModuleStatus.PUBLISHED)
+            .order_by(Module.position, Module.slug)
+        )
+    )
+
+
+def published_module(slug: str) -> Module | None:
+    return db.session.scalar(
+        select(Module).where(Module.slug == slug, Module.status == ModuleStatus.PUBLISHED)
+    )
+
+
+def active_lessons(module: Module) -> list[Lesson]:
+    return [lesson for lesson in module.lessons if not lesson.is_retired]
+
+
+def due_dates(user: User) -> dict[int, date]:
+    """Per module, the earliest due date of an assignment covering the user's area."""
+    if user.area_id is None:
+        return {}
+    rows = db.session.execute(
+        select(Assignment.module_id, func.min(Assignment.due_on))
+        .join(AreaClosure, AreaClosure.ancestor_id == Assignment.area_id)
+        .where(AreaClosure.descendant_id == user.area_id)
+        .group_by(Assignment.module_id)
+    )
+    return dict(rows.all())
+
+
+def done_lesson_ids(user: User, module_ids: list[int] | None = None) -> set[int]:
+    query = select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id)
+    if module_ids is not None:
+        query = query.join(Lesson, Lesson.id == LessonProgress.lesson_id).where(
+            Lesson.module_id.in_(module_ids)
+        )
+    return set(db.session.scalars(query))
+
+
+def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
+    """Progress in each module, from a fixed number of queries whatever the count."""
+    module_ids = [m.id for m in modules]
+    done = done_lesson_ids(user, module_ids)
+    quizzes = {
+        q.module_id: q
+        for q in db.session.scalars(select(Quiz).where(Quiz.module_id.in_(module_ids)))
+    }
+    best = quiz_services.best_attempts(user, [q.id for q in quizzes.values()])
+    certificates = {
+        c.module_id: c
+        for c in db.session.scalars(
+            select(Certificate).where(
+                Certificate.user_id == user.id, Certificate.module_id.in_(module_ids)
+            )
+        )
+    }
+    dues = due_dates(user)
+    states = []
+    for module in modules:
+        lessons = active_lessons(module)
+        quiz = quizzes.get(module.id)
+        best_percent, passed = best.get(quiz.id, (None, False)) if quiz else (None, False)
+        states.append(
+            ModuleState(
+                module=module,
+                lessons_total=len(lessons),
+                lessons_done=sum(1 for lesson in lessons if lesson.id in done),
+                quiz=quiz,
+                best_percent=best_percent,
+                quiz_passed=passed,
+                certificate=certificates.get(module.id),
+                due_on=dues.get(module.id),
+            )
+        )
+    return states
+
+
+def next_lesson(module: Module, done: set[int]) -> Lesson | None:
+    return next((lesson for lesson in active_lessons(module) if lesson.id not in done), None)
+
+
+def ordered_for_learner(states: list[ModuleState]) -> list[ModuleState]:
+    """Required modules first, soonest due first; then the rest in course order."""
+    return sorted(
+        states,
+        key=lambda st: (st.due_on is None, st.due_on or date.max, st.module.position),
+    )
+
+
+def record_lesson_done(user: User, lesson: Lesson) -> bool:
+    """Mark the lesson done (idempotent); True if this call recorded it."""
+    exists = db.session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if exists:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                LessonProgress(user_id=user.id, lesson_id=lesson.id, lesson_version=lesson.version)
+            )
+    except IntegrityError:
+        return False  # the same tap arrived twice
+    user.last_active_at = utcnow()
+    return True
+
+
+def is_module_complete(user: User, module: Module) -> bool:
+    """Whether the module's completion rule holds for the user."""
+    state = module_states(user, [module])[0]
+    lessons_ok = state.lessons_done == state.lessons_total
+    quiz_ok = state.quiz_passed
+    if module.completion_rule == CompletionRule.LESSONS:
+        return lessons_ok
+    if module.completion_rule == CompletionRule.QUIZ:
+        return quiz_ok
+    return lessons_ok and (quiz_ok or state.quiz is None)
+
+
+def check_completion(user: User, module: Module) -> Certificate | None:
+    """Issue the module's certificate if its rule now holds and none exists yet.
+
+    Returns the certificate issued by this call, or None.
+    """
+    existing = db.session.scalar(
+        select(Certificate.id).where(
+            Certificate.user_id == user.id, Certificate.module_id == module.id
+        )
+    )
+    if existing is not None or not is_module_complete(user, module):
+        return None
+    certificate = Certificate(
+        # 128 random bits: unguessable, short enough for a QR code a cheap camera reads.
+        code=secrets.token_urlsafe(16),
+        user_id=user.id,
+        module_id=module.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:
+        return None  # issued by a concurrent request
+    return certificate
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def completed_at(certificate: Certificate | None) -> datetime | None:
+    return certificate.issued_at if certificate else None
+
+
+def certificate_for(user: User, module: Module) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.module_id == module.id
+        )
+    )

@@ -1,0 +1,125 @@
+"""Question types: one small class each, with one interface (parse, grade, template).
+
+A new type is one class here and its input template in templates/quiz/kinds/.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from learnapp.models import MatchMode, Question, QuestionType
+
+
+@dataclass
+class Response:
+    """What a learner answered: ticked choice ids and/or typed text."""
+
+    choice_ids: list[int] = field(default_factory=list)
+    text: str | None = None
+
+
+def normalise(text: str, mode: MatchMode) -> str:
+    """Bring an answer to the form it is compared in, by the question's match setting."""
+    text = unicodedata.normalize("NFC", text or "").strip()
+    if mode == MatchMode.EXACT:
+        return text
+    text = re.sub(r"\s+", " ", text).casefold()
+    if mode == MatchMode.LOOSE:
+        # "Tin gia" equals "tin giả": drop the tone and vowel marks, and đ is d.
+        text = text.replace("đ", "d")
+        decomposed = unicodedata.normalize("NFD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text
+
+
+class Kind:
+    type: ClassVar[QuestionType]
+    template: ClassVar[str]
+    shuffles_choices: ClassVar[bool] = True
+
+    def parse(self, values: list[str], offered: list[int]) -> Response:
+        raise NotImplementedError
+
+    def grade(self, question: Question, response: Response) -> float:
+        """The share of the question's points earned, from 0 to 1."""
+        raise NotImplementedError
+
+
+def _ids(values: list[str], offered: list[int]) -> list[int]:
+    chosen = []
+    for value in values:
+        if value.isdigit() and int(value) in offered and int(value) not in chosen:
+            chosen.append(int(value))
+    return chosen
+
+
+class SingleChoice(Kind):
+    type = QuestionType.SINGLE
+    template = "quiz/kinds/single.html"
+
+    def parse(self, values: list[str], offered: list[int]) -> Response:
+        return Response(choice_ids=_ids(values, offered)[:1])
+
+    def grade(self, question: Question, response: Response) -> float:
+        correct = {c.id for c in question.choices if c.is_correct}
+        return 1.0 if len(response.choice_ids) == 1 and response.choice_ids[0] in correct else 0.0
+
+
+class TrueFalse(SingleChoice):
+    type = QuestionType.TRUEFALSE
+    template = "quiz/kinds/truefalse.html"
+    shuffles_choices = False
+
+
+class MultipleAnswer(Kind):
+    """Each right tick earns 1/k of the points (k = number of right choices), each wrong
+    tick takes 1/k away, never below zero; ticking everything earns nothing."""
+
+    type = QuestionType.MULTIPLE
+    template = "quiz/kinds/multiple.html"
+
+    def parse(self, values: list[str], offered: list[int]) -> Response:
+        return Response(choice_ids=_ids(values, offered))
+
+    def grade(self, question: Question, response: Response) -> float:
+        correct = {c.id for c in question.choices if c.is_correct}
+        if not correct:
+            return 0.0
+        ticked = set(response.choice_ids)
+        earned = len(ticked & correct) - len(ticked - correct)
+        return max(0.0, earned / len(correct))
+
+
+class ShortAnswer(Kind):
+    type = QuestionType.SHORT
+    template = "quiz/kinds/short.html"
+    shuffles_choices = False
+    max_length = 200
+
+    def parse(self, values: list[str], offered: list[int]) -> Response:
+        text = (values[0] if values else "").strip()[: self.max_length]
+        return Response(text=text)
+
+    def grade(self, question: Question, response: Response) -> float:
+        if not response.text:
+            return 0.0
+        given = normalise(response.text, question.match_mode)
+        # Any language's accepted answers count: a learner may type either.
+        accepted = {
+            normalise(answer, question.match_mode)
+            for text in question.texts
+            for answer in text.accepted_answers
+        }
+        return 1.0 if given in accepted else 0.0
+
+
+KINDS: dict[QuestionType, Kind] = {
+    kind.type: kind for kind in (SingleChoice(), TrueFalse(), MultipleAnswer(), ShortAnswer())
+}
+
+
+def kind_of(question: Question) -> Kind:
+    return KINDS[question.type]

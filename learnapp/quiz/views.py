@@ -1,0 +1,152 @@
+"""Quiz pages: start, take, submit once, see the result with explanations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from learnapp import db
+from learnapp.forms import ButtonForm
+from learnapp.i18n import content_language
+from learnapp.learn import services as learn_services
+from learnapp.models import AttemptStatus, Module, Quiz, QuizAttempt
+from learnapp.models.base import utcnow
+from learnapp.quiz import services
+
+bp = Blueprint("quiz", __name__, template_folder="templates")
+
+
+def _quiz_or_404(slug: str) -> tuple[Module, Quiz]:
+    module = learn_services.published_module(slug)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id)) if module else None
+    if module is None or quiz is None or not services.active_questions(quiz):
+        abort(404)
+    return module, quiz
+
+
+def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
+    # Another learner's attempt does not exist as far as this learner can tell.
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.id == attempt_id, QuizAttempt.user_id == current_user.id
+        )
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def _module_of(attempt: QuizAttempt) -> Module:
+    return db.session.get(Quiz, attempt.quiz_id).module
+
+
+@bp.get("/m/<slug>/quiz")
+@login_required
+def overview(slug: str):
+    module, quiz = _quiz_or_404(slug)
+    questions = services.active_questions(quiz)
+    return render_template(
+        "quiz/overview.html",
+        module=module,
+        quiz=quiz,
+        question_count=min(quiz.draw_count or len(questions), len(questions)),
+        summary=services.summary(current_user, quiz),
+        open_attempt=services.open_attempt(current_user, quiz),
+        form=ButtonForm(),
+        language=content_language(),
+    )
+
+
+@bp.post("/m/<slug>/quiz/start")
+@login_required
+def start(slug: str):
+    module, quiz = _quiz_or_404(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(current_user, quiz, content_language())
+    except services.NoAttemptsLeft:
+        db.session.rollback()
+        flash(_("You have used all the attempts for this quiz."), "error")
+        return redirect(url_for("quiz.overview", slug=slug))
+    db.session.commit()
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+@bp.get("/quiz/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.status == AttemptStatus.OPEN and services.close_if_expired(attempt):
+        db.session.commit()
+        flash(_("The time for this attempt ran out before it was submitted."), "error")
+    if attempt.status != AttemptStatus.OPEN:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    module = _module_of(attempt)
+    return render_template(
+        "quiz/take.html",
+        attempt=attempt,
+        module=module,
+        items=services.layout_questions(attempt),
+        language=attempt.language,
+        form=ButtonForm(),
+        seconds_left=int((attempt.deadline_at - utcnow()).total_seconds())
+        if attempt.deadline_at
+        else None,
+    )
+
+
+@bp.post("/quiz/attempts/<int:attempt_id>")
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    values = {key: request.form.getlist(key) for key in request.form if key.startswith("q")}
+    try:
+        services.submit_attempt(attempt, values)
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        flash(_("This attempt was already submitted; it was counted once."), "info")
+        return redirect(url_for("quiz.result", attempt_id=attempt_id))
+    if services.is_expired(attempt, attempt.submitted_at):
+        flash(_("The time was up, so the answers sent late were not counted."), "error")
+    certificate = learn_services.check_completion(current_user, _module_of(attempt))
+    db.session.commit()
+    if certificate is not None:
+        flash(_("Well done! You have completed this module."), "success")
+    return redirect(url_for("quiz.result", attempt_id=attempt_id))
+
+
+@bp.get("/quiz/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    module = quiz.module
+    answers = {a.question_id: a for a in attempt.answers}
+    certificate = learn_services.certificate_for(current_user, module)
+    return render_template(
+        "quiz/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        module=module,
+        items=services.layout_questions(attempt),
+        answers=answers,
+        summary=services.summary(current_user, quiz),
+        certificate=certificate,
+        language=attempt.language,
+        form=ButtonForm(),
+    )
+
+
+@bp.app_template_global()
+def question_template(question) -> str:  # noqa: ANN001
+    """The input partial of the question's type."""
+    from learnapp.quiz.kinds import kind_of
+
+    return kind_of(question).template
