@@ -125,7 +125,11 @@ def end_session(user: User) -> None:
     """Sign out and kill every cookie issued for this account so far."""
     user.session_version += 1
     logout_user()
+    # logout_user marks the remember-me cookie for deletion; keep that mark through clear().
+    forget = session.get("_remember")
     session.clear()
+    if forget:
+        session["_remember"] = forget
     audit.record("sign_out", actor=user, subject=user)
 
 

@@ -118,8 +118,9 @@ class LessonText(Base):
     language: Mapped[str] = mapped_column(String(5), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     objective: Mapped[str] = mapped_column(Text, default="")
-    body_md: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    # Deferred: lists of lessons need titles, not every lesson's whole text.
+    body_md: Mapped[str] = mapped_column(Text, deferred=True)
+    body_html: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,71 @@
+"""Helpers for benchmarks: a prepared instance folder and a gunicorn server on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepared_instance() -> dict[str, str]:
+    """A fresh SQLite instance with migrations, the real courses and the demo."""
+    folder = tempfile.mkdtemp(prefix="learnapp-bench-")
+    env = dict(os.environ, LEARNAPP_INSTANCE_PATH=folder, LEARNAPP_SECRET_KEY="bench")
+    env.pop("LEARNAPP_DATABASE_URL", None)
+    for command in ("db-upgrade", "import-courses", "demo"):
+        subprocess.run(  # noqa: S603
+            [str(BIN / "flask"), "--app", "learnapp", command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Serve app_spec with gunicorn on a free loopback port; yield the base URL."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/sign-in", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
