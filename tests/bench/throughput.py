@@ -104,7 +104,7 @@ def main() -> int:
                 path = urllib.parse.urlsplit(location).path
                 _, _, page = client.request("GET", path)
                 names = sorted(set(re.findall(r'name="(q\d+)" value="(\d+)"', page)))
-                answers = {name: value for name, value in names}
+                answers = dict(names)
                 client.request("POST", path, {"csrf_token": token, **answers})
 
             return step
