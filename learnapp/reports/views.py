@@ -1,0 +1,254 @@
+"""Committee reports: dashboard by area, drill-down to one learner, exports, call list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from learnapp import db
+from learnapp.i18n import content_language
+from learnapp.learn import services as learn_services
+from learnapp.models import (
+    Area,
+    AttemptStatus,
+    Certificate,
+    LessonProgress,
+    Module,
+    Quiz,
+    QuizAttempt,
+    Role,
+)
+from learnapp.models.base import utcnow
+from learnapp.org.services import ancestors
+from learnapp.reports import exports, services
+from learnapp.reports.forms import STATUS_LABELS, FilterForm
+from learnapp.reports.queries import Filters
+from learnapp.security import area_in_scope, load_area, load_person, roles_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+
+def _filter_form(modules: list[Module]) -> tuple[FilterForm, Filters]:
+    form = FilterForm(request.args)
+    form.module.choices = [("", _("All modules"))] + [
+        (m.slug, m.text(content_language()).title) for m in modules
+    ]
+    if request.args and not form.validate():
+        flash(_("Some filters were not understood and were ignored."), "error")
+        form = FilterForm(formdata=None)
+        form.module.choices = [("", _("All modules"))] + [
+            (m.slug, m.text(content_language()).title) for m in modules
+        ]
+    module_id = next((m.id for m in modules if m.slug == form.module.data), None)
+    return form, Filters(
+        module_id=module_id, status=form.status.data or None, search=(form.q.data or "").strip()
+    )
+
+
+def _breadcrumbs(area: Area) -> list[Area]:
+    """The path down to the area, starting at the highest area the viewer may open."""
+    chain = [*ancestors(area), area]
+    return [a for a in chain if area_in_scope(current_user, Role.COMMITTEE, a.id)]
+
+
+@bp.get("/")
+@roles_required(Role.COMMITTEE)
+def index():
+    scopes = current_user.scopes(Role.COMMITTEE)
+    if len(scopes) == 1:
+        return redirect(url_for("reports.area", area_id=scopes[0]))
+    areas = db.session.scalars(select(Area).where(Area.id.in_(scopes)).order_by(Area.name)).all()
+    return render_template("reports/index.html", areas=areas)
+
+
+@bp.get("/areas/<int:area_id>")
+@roles_required(Role.COMMITTEE)
+def area(area_id: int):
+    area = load_area(area_id, Role.COMMITTEE)
+    modules = services.modules()
+    form, filters = _filter_form(modules)
+    today = utcnow().date()
+    data = services.dashboard(
+        area,
+        filters,
+        today,
+        page=form.page.data or 1,
+        sort=form.sort.data or "name",
+        descending=form.dir.data == "desc",
+        area_sort=form.asort.data or "name",
+        area_descending=form.adir.data == "desc",
+    )
+    return render_template(
+        "reports/area.html",
+        data=data,
+        area=area,
+        form=form,
+        breadcrumbs=_breadcrumbs(area),
+        breakdown=services.module_breakdown(area, today) if filters.module_id is None else [],
+        status_labels=STATUS_LABELS,
+        language=content_language(),
+        args={k: v for k, v in request.args.items() if v},
+    )
+
+
+def _learner_headers() -> list[str]:
+    return [
+        _("Name"),
+        _("Username"),
+        _("Phone"),
+        _("Village"),
+        _("Status"),
+        _("Certificates"),
+        _("Best score (%)"),
+        _("Overdue modules"),
+        _("Last active (UTC)"),
+    ]
+
+
+def _area_headers() -> list[str]:
+    return [
+        _("Area"),
+        _("Learners"),
+        _("Completed"),
+        _("Completion (%)"),
+        _("Average best score (%)"),
+        _("Overdue"),
+    ]
+
+
+@bp.get("/areas/<int:area_id>/<any(learners,'sub-areas'):table>.<any(csv,xlsx):fmt>")
+@roles_required(Role.COMMITTEE)
+def export(area_id: int, table: str, fmt: str):
+    area = load_area(area_id, Role.COMMITTEE)
+    modules = services.modules()
+    form, filters = _filter_form(modules)
+    today = utcnow().date()
+    name = f"{table}-{area.id}-{today.isoformat()}"
+    if table == "sub-areas":
+        facts = services.queries.learner_facts(area.id, filters.module_id, today)
+        needed = services._modules_needed(filters.module_id)
+        rows = services.sub_area_rows(
+            area, facts, needed, form.asort.data or "name", form.adir.data == "desc"
+        )
+        return exports.respond(
+            fmt,
+            name,
+            _area_headers(),
+            (
+                [r.name, r.learners, r.completed, r.completion, r.average_best, r.overdue]
+                for r in rows
+            ),
+        )
+    rows = services.all_learner_rows(
+        area, filters, today, form.sort.data or "name", form.dir.data == "desc"
+    )
+    return exports.respond(
+        fmt,
+        name,
+        _learner_headers(),
+        (
+            [
+                r.full_name,
+                r.username,
+                r.phone,
+                r.village,
+                str(STATUS_LABELS[r.status]),
+                r.certs,
+                round(r.best) if r.best is not None else None,
+                r.overdue,
+                r.last_active_at,
+            ]
+            for r in rows
+        ),
+    )
+
+
+@bp.get("/areas/<int:area_id>/overdue")
+@bp.get("/areas/<int:area_id>/overdue.<any(csv,xlsx):fmt>")
+@roles_required(Role.COMMITTEE)
+def overdue(area_id: int, fmt: str | None = None):
+    area = load_area(area_id, Role.COMMITTEE)
+    today = utcnow().date()
+    rows = services.overdue_rows(area, today)
+    titles = {m.id: m.text(content_language()).title for m in services.modules()}
+    if fmt:
+        return exports.respond(
+            fmt,
+            f"overdue-{area.id}-{today.isoformat()}",
+            [
+                _("Name"),
+                _("Phone"),
+                _("Village"),
+                _("Module"),
+                _("Due"),
+                _("Lessons done"),
+                _("Lessons in the module"),
+                _("Quiz passed"),
+            ],
+            (
+                [
+                    r.full_name,
+                    r.phone,
+                    r.village,
+                    titles.get(r.module_id, ""),
+                    r.due_on,
+                    r.lessons_done,
+                    r.lessons_total,
+                    _("yes") if r.quiz_passed else _("no"),
+                ]
+                for r in rows
+            ),
+        )
+    return render_template(
+        "reports/overdue.html",
+        area=area,
+        rows=rows,
+        titles=titles,
+        today=today,
+        breadcrumbs=_breadcrumbs(area),
+    )
+
+
+@bp.get("/people/<int:user_id>")
+@roles_required(Role.COMMITTEE)
+def person(user_id: int):
+    person = load_person(user_id, Role.COMMITTEE)
+    modules = services.modules()
+    states = learn_services.module_states(person, modules)
+    done = dict(
+        db.session.execute(
+            select(LessonProgress.lesson_id, LessonProgress.completed_at).where(
+                LessonProgress.user_id == person.id
+            )
+        ).all()
+    )
+    attempts = db.session.execute(
+        select(QuizAttempt, Quiz.module_id)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(QuizAttempt.user_id == person.id, QuizAttempt.status == AttemptStatus.SUBMITTED)
+        .order_by(QuizAttempt.submitted_at.desc())
+    ).all()
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.user_id == person.id)
+    ).all()
+    if person.area is None:
+        abort(404)
+    return render_template(
+        "reports/person.html",
+        person=person,
+        states=states,
+        done=done,
+        attempts=attempts,
+        certificates=certificates,
+        titles={m.id: m.text(content_language()).title for m in modules},
+        breadcrumbs=_breadcrumbs(person.area),
+        language=content_language(),
+        today=utcnow().date(),
+    )
+
+
+@bp.app_context_processor
+def _report_nav() -> dict:
+    return {"can_report": current_user.is_authenticated and current_user.has_role(Role.COMMITTEE)}
