@@ -43,14 +43,23 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("import-courses")
     @click.argument("directory", required=False, type=click.Path(file_okay=False))
-    def import_courses_command(directory: str | None) -> None:
+    @click.option(
+        "--overwrite-web-edits",
+        is_flag=True,
+        help="Replace modules whose newer version was published in the web editor.",
+    )
+    def import_courses_command(directory: str | None, overwrite_web_edits: bool) -> None:
         """Validate and import the course files (default: courses/); all or nothing."""
         from learnapp.content.importer import import_courses
         from learnapp.content.sources import ContentError
 
         root = Path(directory) if directory else Path(current_app.config["COURSES_DIR"])
         try:
-            report = import_courses(root, Path(current_app.instance_path) / "media")
+            report = import_courses(
+                root,
+                Path(current_app.instance_path) / "media",
+                overwrite_web_edits=overwrite_web_edits,
+            )
         except ContentError as exc:
             db.session.rollback()
             for problem in exc.problems:
@@ -61,6 +70,18 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         for line in report.lines() or ["nothing to import"]:
             click.echo(line)
+
+    @app.cli.command("export-courses")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    @click.option("--module", "slugs", multiple=True, help="Only this module (repeatable).")
+    def export_courses_command(directory: str | None, slugs: tuple[str, ...]) -> None:
+        """Write published modules as course files (default: courses/), byte-stable."""
+        from learnapp.content.export import export_modules
+
+        root = Path(directory) if directory else Path(current_app.config["COURSES_DIR"])
+        written = export_modules(root, Path(current_app.instance_path) / "media", list(slugs))
+        for slug, count in written.items():
+            click.echo(f"{slug}: {count} files")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -115,17 +136,43 @@ def init_app(app: Flask) -> None:
             )
         except DomainError as exc:
             db.session.rollback()
-            raise click.ClickException(f"account not created: {exc}") from exc
+            from flask_babel import force_locale
+
+            from learnapp.auth.forms import ERROR_MESSAGES
+
+            # The service raises a code; the operator reads the sentence the web form shows.
+            with force_locale("en"):
+                reason = str(ERROR_MESSAGES.get(str(exc), exc))
+            raise click.ClickException(f"account not created: {reason}") from exc
         db.session.commit()
         click.echo(
             f"Created {user.username} ({', '.join(r.value for r, _ in grants)}) in {area.name}."
         )
 
     @app.cli.command("demo")
-    def demo_command() -> None:
+    @click.option(
+        "--learners",
+        type=click.IntRange(min=0, max=9_999_999),
+        default=0,
+        show_default=True,
+        help="Also generate a large province with this many learners and their progress "
+        "(needs imported courses; 0: the small demo only).",
+    )
+    def demo_command(learners: int) -> None:
         """Build the demo province and accounts (idempotent; refuses a real database)."""
-        from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+        import time
 
+        from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+        from learnapp.demo_large import NoCourses, require_courses, seed_large
+
+        if learners:
+            try:
+                require_courses()
+            except NoCourses as exc:
+                raise click.ClickException(
+                    "no published module: run `flask import-courses` first; "
+                    "the large demo needs courses to make progress in"
+                ) from exc
         try:
             accounts = seed_demo()
         except DemoRefused as exc:
@@ -139,3 +186,22 @@ def init_app(app: Flask) -> None:
         for username, roles, where in accounts[:6]:
             click.echo(f"  {username:<10} {roles:<20} {where}")
         click.echo(f"  ... and {len(accounts) - 6} village secretaries (secretary01, ...)")
+        if not learners:
+            return
+        started = time.perf_counter()
+        counts = seed_large(learners)
+        db.session.commit()
+        if counts["skipped"]:
+            click.echo(
+                f"Large demo already present ({counts['existing_learners']} learners); "
+                "nothing added."
+            )
+            return
+        click.echo(f"Large demo generated in {time.perf_counter() - started:.1f}s:")
+        click.echo(
+            f"  areas            {counts['areas']:>9,} ({counts['districts']} districts, "
+            f"{counts['communes']} communes, {counts['villages']} villages)"
+        )
+        click.echo(f"  learners         {counts['learners']:>9,} (tq000001, ...; same password)")
+        for key in ("lesson_progress", "attempts", "certificates", "assignments"):
+            click.echo(f"  {key:<16} {counts[key]:>9,}")

@@ -13,6 +13,7 @@ from learnapp.content import markdown
 from learnapp.content import sources as s
 from learnapp.content.loader import load_courses
 from learnapp.content.media import store_image
+from learnapp.content.snapshot import to_data
 from learnapp.models import (
     Choice,
     ChoiceText,
@@ -25,10 +26,12 @@ from learnapp.models import (
     Module,
     ModuleStatus,
     ModuleText,
+    ModuleVersion,
     Question,
     QuestionText,
     QuestionType,
     Quiz,
+    User,
 )
 from learnapp.models.base import utcnow
 
@@ -209,18 +212,33 @@ def _sync_quiz(module: Module, src: s.ModuleSource) -> None:
         retired.is_retired = True
 
 
-def apply_module(src: s.ModuleSource, media_dir: Path, report: ImportReport) -> Module:
-    """Create or update one module from its source; unchanged sources are left alone."""
+def apply_module(
+    src: s.ModuleSource,
+    media_dir: Path,
+    report: ImportReport,
+    *,
+    origin: str = "files",
+    user: User | None = None,
+) -> Module:
+    """Publish one module from its source; an unchanged source is left alone."""
     module = db.session.scalar(select(Module).where(Module.slug == src.slug))
-    if module is not None and module.source_hash == src.source_hash:
+    if (
+        module is not None
+        and module.status == ModuleStatus.PUBLISHED
+        and module.source_hash == src.source_hash
+    ):
         report.unchanged.append(src.slug)
         return module
-    is_new = module is None
+    is_new = module is None or module.status != ModuleStatus.PUBLISHED
     if module is None:
-        module = Module(slug=src.slug, status=ModuleStatus.PUBLISHED, published_at=utcnow())
+        module = Module(slug=src.slug)
         db.session.add(module)
-    else:
+    elif module.published_at is not None:
         module.version += 1
+    module.status = ModuleStatus.PUBLISHED
+    module.origin = origin
+    module.published_at = utcnow()
+    module.published_by_id = user.id if user else None
     module.position = src.position
     module.default_language = src.default_language
     module.completion_rule = CompletionRule(src.completion)
@@ -240,16 +258,54 @@ def apply_module(src: s.ModuleSource, media_dir: Path, report: ImportReport) -> 
     _sync_aids(module, src, image_urls)
     _sync_quiz(module, src)
     db.session.flush()
+    db.session.add(
+        ModuleVersion(
+            module_id=module.id,
+            version=module.version,
+            origin=origin,
+            source_hash=src.source_hash,
+            published_by_id=module.published_by_id,
+            snapshot=to_data(src),
+        )
+    )
+    db.session.flush()
     (report.created if is_new else report.updated).append(src.slug)
     return module
 
 
-def import_courses(root: Path, media_dir: Path) -> ImportReport:
+def web_edit_conflicts(sources: list[s.ModuleSource], root: Path) -> list[s.Problem]:
+    """Modules whose published version came from the editor and differs from the files."""
+    problems = []
+    for src in sources:
+        module = db.session.scalar(select(Module).where(Module.slug == src.slug))
+        if module is None or module.origin != "web" or module.source_hash == src.source_hash:
+            continue
+        when = module.published_at.strftime("%Y-%m-%d %H:%M UTC") if module.published_at else "?"
+        problems.append(
+            s.Problem(
+                f"{src.slug}/module.yml",
+                1,
+                f"version {module.version} of this module was published in the web editor "
+                f"({when}) and differs from these files; export it first "
+                f"(flask export-courses) or import with --overwrite-web-edits",
+            )
+        )
+    return problems
+
+
+def import_courses(
+    root: Path, media_dir: Path, *, overwrite_web_edits: bool = False
+) -> ImportReport:
     """Validate every file under root, then import all modules; the caller commits.
 
-    Raises ContentError (and writes nothing) when any file has a problem.
+    Raises ContentError (and writes nothing) when any file has a problem, or when a
+    module's newer web edit would be replaced without overwrite_web_edits.
     """
     sources = load_courses(root)
+    if not overwrite_web_edits:
+        conflicts = web_edit_conflicts(sources, root)
+        if conflicts:
+            raise s.ContentError(conflicts)
     report = ImportReport()
     for src in sources:
         apply_module(src, media_dir, report)

@@ -6,7 +6,6 @@ go; if there is any, nothing is returned and nothing is imported.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -304,15 +303,6 @@ def _read_quiz(reader: _Reader, path: Path) -> list[tuple] | None:
     return [q for q in questions if q is not None]
 
 
-def _module_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _read_images(reader: _Reader, folder: Path) -> dict[str, bytes]:
     images = {}
     if not folder.is_dir():
@@ -417,7 +407,7 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
         time_limit_minutes=reader.get_int(quiz, "time_limit_minutes", module_file, 0, 0, 600),
         titles=titles,
         summaries=summaries,
-        source_hash=_module_hash(folder),
+        source_hash="",
         images=images,
     )
     for slug in _merge_languages(reader, folder, lessons, "lesson"):
@@ -433,6 +423,7 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
         module.aids.append(aid)
     module.aids.sort(key=lambda x: (x.position, x.slug))
     _merge_quiz(reader, folder, module, quizzes, languages)
+    module.source_hash = s.content_hash(module)
     if completion != "lessons" and not module.questions:
         reader.problem(
             module_file,

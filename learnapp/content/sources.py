@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,16 @@ class ModuleSource:
     aids: list[AidSource] = field(default_factory=list)
     questions: list[QuestionSource] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
+
+
+def content_hash(module: ModuleSource) -> str:
+    """A hash of what the module says, not of how its files are laid out.
+
+    Files exported from the editor and the hand-written files they came from hash the
+    same when they say the same, so re-importing an export changes nothing.
+    """
+    data = asdict(module)
+    data.pop("source_hash")
+    data["images"] = {name: hashlib.sha256(b).hexdigest() for name, b in module.images.items()}
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and the app see one metadata."""
 
 from learnapp.models.activity import AuditEvent
+from learnapp.models.authoring import MediaFile, ModuleDraft, ModuleVersion
 from learnapp.models.content import (
     Choice,
     ChoiceText,
@@ -48,9 +49,12 @@ __all__ = [
     "LessonProgress",
     "LessonText",
     "MatchMode",
+    "MediaFile",
     "Module",
+    "ModuleDraft",
     "ModuleStatus",
     "ModuleText",
+    "ModuleVersion",
     "Question",
     "QuestionText",
     "QuestionType",

@@ -56,8 +56,15 @@ class Module(Base):
         str_enum(ModuleStatus), default=ModuleStatus.PUBLISHED
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Hash of the source files last imported, so a second import is a no-op.
+    # Hash of the content last published (learnapp.content.sources.content_hash), so a
+    # second import of the same files, or of an export, is a no-op.
     source_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Where the published version came from: "files" (import-courses) or "web" (editor).
+    # An import never silently replaces a version published from the web.
+    origin: Mapped[str] = mapped_column(String(10), default="files", server_default="files")
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
