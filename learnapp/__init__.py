@@ -160,11 +160,13 @@ def _current_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from learnapp.auth.views import bp as auth_bp
+    from learnapp.authoring.views import bp as authoring_bp
     from learnapp.learn.views import bp as learn_bp
     from learnapp.quiz.views import bp as quiz_bp
     from learnapp.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(reports_bp)

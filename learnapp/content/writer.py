@@ -79,12 +79,16 @@ def module_files(module: s.ModuleSource) -> dict[str, bytes]:
     files = {"module.yml": _yaml(meta)}
     for lang in languages:
         for index, lesson in enumerate(module.lessons, start=1):
+            if lang not in lesson.texts:
+                continue  # the loader then names the missing translation
             text = lesson.texts[lang]
             front = {"title": text.title, "minutes": lesson.minutes}
             if text.objective:
                 front["objective"] = text.objective
             files[f"{lang}/{index:02d}-{lesson.slug}.md"] = _markdown_file(front, text.body_md)
         for index, aid in enumerate(module.aids, start=1):
+            if lang not in aid.texts:
+                continue
             text = aid.texts[lang]
             files[f"{lang}/aids/{index:02d}-{aid.slug}.md"] = _markdown_file(
                 {"title": text.title}, text.body_md

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, insert, literal, select, true
 from sqlalchemy.orm import aliased
 
 from learnapp import db
@@ -71,6 +71,8 @@ def move_area(area: Area, new_parent: Area) -> None:
         insert(AreaClosure).from_select(
             ["ancestor_id", "descendant_id", "distance"],
             select(above.ancestor_id, below.descendant_id, above.distance + below.distance + 1)
+            # A deliberate cross product; saying so keeps SQLAlchemy from warning about it.
+            .join_from(above, below, true())
             .where(above.descendant_id == new_parent.id)
             .where(below.ancestor_id == area.id),
         )

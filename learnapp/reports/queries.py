@@ -119,11 +119,15 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
             AreaClosure.descendant_id == User.area_id,
             Assignment.due_on < today,
             module_filter(Assignment.module_id),
+            # Correlated to the learner row two levels up: without it the inner query
+            # gets its own user_account and anyone's certificate clears everyone.
             ~exists(
-                select(Certificate.id).where(
+                select(Certificate.id)
+                .where(
                     Certificate.user_id == User.id,
                     Certificate.module_id == Assignment.module_id,
                 )
+                .correlate(User, Assignment)
             ),
         )
         .correlate(User)

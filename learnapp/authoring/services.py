@@ -1,0 +1,236 @@
+"""Drafts: the trainer's working copy of a module, edited here and published through
+the same importer as the course files, so versions and learners' progress behave alike."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+
+from learnapp import audit, db
+from learnapp.content import sources as s
+from learnapp.content.importer import ImportReport, apply_module
+from learnapp.content.loader import load_courses
+from learnapp.content.snapshot import from_data, source_from_db, to_data
+from learnapp.content.writer import write_module
+from learnapp.errors import DomainError
+from learnapp.models import Module, ModuleDraft, ModuleStatus, ModuleVersion, User
+from learnapp.models.base import utcnow
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class PublishProblems(DomainError):
+    """The draft cannot be published; `problems` says where and why."""
+
+    def __init__(self, problems: list[s.Problem]) -> None:
+        super().__init__("publish_problems")
+        self.problems = problems
+
+
+def modules_for_authoring() -> list[tuple[Module, ModuleDraft | None]]:
+    modules = db.session.scalars(
+        select(Module).where(Module.status != ModuleStatus.ARCHIVED).order_by(Module.position)
+    ).all()
+    drafts = {
+        d.module_id: d
+        for d in db.session.scalars(
+            select(ModuleDraft).where(ModuleDraft.module_id.in_([m.id for m in modules]))
+        )
+    }
+    return [(m, drafts.get(m.id)) for m in modules]
+
+
+def module_by_slug(slug: str) -> Module | None:
+    return db.session.scalar(select(Module).where(Module.slug == slug))
+
+
+def draft_of(module: Module) -> ModuleDraft | None:
+    return db.session.scalar(select(ModuleDraft).where(ModuleDraft.module_id == module.id))
+
+
+def start_draft(module: Module, user: User) -> ModuleDraft:
+    """The module's draft, made from the published version when there is none yet."""
+    draft = draft_of(module)
+    if draft is None:
+        draft = ModuleDraft(
+            module_id=module.id,
+            data=to_data(source_from_db(module)),
+            base_version=module.version,
+            updated_by_id=user.id,
+        )
+        db.session.add(draft)
+        db.session.flush()
+    return draft
+
+
+def create_module(slug: str, titles: dict[str, str], default_language: str, user: User) -> Module:
+    """A new, unpublished module with an empty draft."""
+    if not SLUG_RE.match(slug):
+        raise DomainError("bad_slug")
+    if module_by_slug(slug) is not None:
+        raise DomainError("slug_taken")
+    position = (
+        db.session.scalar(select(Module.position).order_by(Module.position.desc())) or 0
+    ) + 1
+    module = Module(
+        slug=slug,
+        status=ModuleStatus.DRAFT,
+        default_language=default_language,
+        position=position,
+        origin="web",
+        version=1,
+    )
+    db.session.add(module)
+    db.session.flush()
+    source = s.ModuleSource(
+        slug=slug,
+        position=position,
+        default_language=default_language,
+        completion="lessons_and_quiz",
+        pass_mark=70,
+        draw=10,
+        max_attempts=0,
+        time_limit_minutes=0,
+        titles=titles,
+        summaries=dict.fromkeys(titles, ""),
+        source_hash="",
+    )
+    db.session.add(
+        ModuleDraft(
+            module_id=module.id, data=to_data(source), base_version=0, updated_by_id=user.id
+        )
+    )
+    audit.record("module_create", actor=user, detail=slug)
+    db.session.flush()
+    return module
+
+
+def load(draft: ModuleDraft) -> s.ModuleSource:
+    return from_data(draft.data)
+
+
+def save(draft: ModuleDraft, source: s.ModuleSource, user: User) -> None:
+    """Store the edited source; a new dict, so the JSON column sees the change."""
+    draft.data = to_data(source)
+    draft.updated_at = utcnow()
+    draft.updated_by_id = user.id
+    db.session.flush()
+
+
+def languages(source: s.ModuleSource) -> list[str]:
+    ordered = [source.default_language] + sorted(set(source.titles) - {source.default_language})
+    return [lang for lang in ordered if lang in source.titles]
+
+
+def missing_translations(source: s.ModuleSource) -> dict[str, list[str]]:
+    """Per item ("lesson:slug", "question:key"), the module languages it lacks."""
+    langs = languages(source)
+    missing: dict[str, list[str]] = {}
+    for lesson in source.lessons:
+        gaps = [
+            lang
+            for lang in langs
+            if lang not in lesson.texts
+            or not lesson.texts[lang].title.strip()
+            or not lesson.texts[lang].body_md.strip()
+        ]
+        if gaps:
+            missing[f"lesson:{lesson.slug}"] = gaps
+    for question in source.questions:
+        gaps = [
+            lang
+            for lang in langs
+            if lang not in question.texts or not question.texts[lang].text.strip()
+        ]
+        if gaps:
+            missing[f"question:{question.key}"] = gaps
+    return missing
+
+
+def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.LessonSource) -> None:
+    """Replace the lesson called old_slug (or add it at the end)."""
+    if lesson.slug != old_slug and any(x.slug == lesson.slug for x in source.lessons):
+        raise DomainError("lesson_slug_taken")
+    for index, existing in enumerate(source.lessons):
+        if existing.slug == old_slug:
+            source.lessons[index] = replace(lesson, position=existing.position)
+            return
+    lesson.position = len(source.lessons) + 1
+    source.lessons.append(lesson)
+
+
+def upsert_question(
+    source: s.ModuleSource, old_key: str | None, question: s.QuestionSource
+) -> None:
+    if question.key != old_key and any(q.key == question.key for q in source.questions):
+        raise DomainError("question_key_taken")
+    for index, existing in enumerate(source.questions):
+        if existing.key == old_key:
+            source.questions[index] = replace(question, position=existing.position)
+            return
+    question.position = len(source.questions)
+    source.questions.append(question)
+
+
+def move(items: list, index: int, step: int) -> None:
+    """Swap the item with its neighbour; positions follow the list order."""
+    target = index + step
+    if 0 <= index < len(items) and 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+    for position, item in enumerate(items, start=1):
+        item.position = position
+
+
+def unique_key(source: s.ModuleSource, base: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:60] or "question"
+    taken = {q.key for q in source.questions}
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    return key
+
+
+def validate(source: s.ModuleSource) -> s.ModuleSource:
+    """Run the draft through the course-file checks; return the source as files read it."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_module(source, Path(folder))
+        try:
+            (checked,) = load_courses(Path(folder))
+        except s.ContentError as exc:
+            raise PublishProblems(exc.problems) from exc
+    return checked
+
+
+def publish(module: Module, draft: ModuleDraft, user: User, media_dir: Path) -> Module:
+    """Make the draft the module's new published version; the draft is then gone."""
+    if module.published_at is not None and draft.base_version != module.version:
+        raise DomainError("draft_out_of_date")
+    checked = validate(load(draft))
+    apply_module(checked, media_dir, ImportReport(), origin="web", user=user)
+    db.session.delete(draft)
+    audit.record("module_publish", actor=user, detail=f"{module.slug} v{module.version}")
+    db.session.flush()
+    return module
+
+
+def discard(draft: ModuleDraft, user: User) -> None:
+    module = db.session.get(Module, draft.module_id)
+    db.session.delete(draft)
+    audit.record("draft_discard", actor=user, detail=module.slug if module else "")
+    if module is not None and module.status == ModuleStatus.DRAFT:
+        db.session.delete(module)  # never published: nothing else refers to it
+    db.session.flush()
+
+
+def versions(module: Module) -> list[tuple[ModuleVersion, User | None]]:
+    rows = db.session.execute(
+        select(ModuleVersion, User)
+        .outerjoin(User, User.id == ModuleVersion.published_by_id)
+        .where(ModuleVersion.module_id == module.id)
+        .order_by(ModuleVersion.version.desc(), ModuleVersion.id.desc())
+    ).all()
+    return [(v, u) for v, u in rows]

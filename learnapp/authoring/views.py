@@ -1,0 +1,567 @@
+"""The trainer's editor: modules, lessons, questions, GIFT import, preview, publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from learnapp import db
+from learnapp.authoring import services
+from learnapp.authoring.forms import (
+    LANGUAGE_LABELS,
+    MAX_CHOICES,
+    GiftForm,
+    ImageForm,
+    LessonForm,
+    NewModuleForm,
+    PreviewForm,
+    QuestionForm,
+    SettingsForm,
+)
+from learnapp.config import LANGUAGES
+from learnapp.content import markdown
+from learnapp.content import sources as s
+from learnapp.errors import DomainError
+from learnapp.forms import ButtonForm
+from learnapp.models import ModuleStatus, Role
+from learnapp.security import roles_required
+
+bp = Blueprint("authoring", __name__, url_prefix="/authoring", template_folder="templates")
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+
+def _message(code: str) -> str:
+    return {
+        "bad_slug": _("Use lower-case letters without accents, digits and hyphens."),
+        "slug_taken": _("A module with this short name already exists."),
+        "lesson_slug_taken": _("Another lesson in this module already has this short name."),
+        "question_key_taken": _("Another question in this module already has this id."),
+        "draft_out_of_date": _(
+            "The module was changed by someone else since this draft was started. "
+            "Discard the draft and start again from the new version."
+        ),
+    }.get(code, _("This could not be saved."))
+
+
+def _module_and_draft(slug: str, *, create: bool = True):  # noqa: ANN202
+    module = services.module_by_slug(slug)
+    if module is None or module.status == ModuleStatus.ARCHIVED:
+        abort(404)
+    draft = services.start_draft(module, current_user) if create else services.draft_of(module)
+    return module, draft
+
+
+def _media_dir() -> Path:
+    return Path(current_app.instance_path) / "media"
+
+
+@bp.get("/")
+@roles_required(*AUTHORS)
+def index():
+    return render_template("authoring/index.html", rows=services.modules_for_authoring())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_module():
+    form = NewModuleForm()
+    if form.validate_on_submit():
+        titles = {lang: (getattr(form, f"title_{lang}").data or "").strip() for lang in LANGUAGES}
+        titles = {lang: title for lang, title in titles.items() if title}
+        if form.default_language.data not in titles:
+            form.title_vi.errors.append(_("Give a title in the main language."))
+        else:
+            try:
+                module = services.create_module(
+                    form.slug.data, titles, form.default_language.data, current_user
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                form.slug.errors.append(_message(str(exc)))
+            else:
+                db.session.commit()
+                return redirect(url_for("authoring.module", slug=module.slug))
+    return render_template("authoring/new_module.html", form=form)
+
+
+@bp.route("/m/<slug>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def module(slug: str):
+    module, draft = _module_and_draft(slug, create=request.method == "POST")
+    source = services.load(draft) if draft else None
+    if source is None:
+        from learnapp.content.snapshot import source_from_db
+
+        source = source_from_db(module)
+    form = (
+        SettingsForm(
+            data={
+                **{f"title_{lang}": source.titles.get(lang, "") for lang in LANGUAGES},
+                **{f"summary_{lang}": source.summaries.get(lang, "") for lang in LANGUAGES},
+                "order": source.position,
+                "completion": source.completion,
+                "pass_mark": source.pass_mark,
+                "draw": source.draw,
+                "max_attempts": source.max_attempts,
+                "time_limit_minutes": source.time_limit_minutes,
+            }
+        )
+        if request.method == "GET"
+        else SettingsForm()
+    )
+    if form.validate_on_submit():
+        titles = {lang: (getattr(form, f"title_{lang}").data or "").strip() for lang in LANGUAGES}
+        titles = {lang: t for lang, t in titles.items() if t}
+        if source.default_language not in titles:
+            form.title_vi.errors.append(_("Give a title in the main language."))
+        else:
+            source.titles = titles
+            source.summaries = {
+                lang: (getattr(form, f"summary_{lang}").data or "").strip() for lang in titles
+            }
+            source.position = form.order.data
+            source.completion = form.completion.data
+            source.pass_mark = form.pass_mark.data
+            source.draw = form.draw.data
+            source.max_attempts = form.max_attempts.data
+            source.time_limit_minutes = form.time_limit_minutes.data
+            services.save(draft, source, current_user)
+            db.session.commit()
+            flash(_("Settings saved in the draft."), "success")
+            return redirect(url_for("authoring.module", slug=slug))
+    return render_template(
+        "authoring/module.html",
+        module=module,
+        draft=draft,
+        source=source,
+        form=form,
+        button=ButtonForm(),
+        missing=services.missing_translations(source),
+        languages=services.languages(source),
+        versions=services.versions(module),
+    )
+
+
+def _lesson_from_form(form: LessonForm) -> s.LessonSource:
+    texts = {}
+    for lang in LANGUAGES:
+        title = (getattr(form, f"title_{lang}").data or "").strip()
+        body = (getattr(form, f"body_{lang}").data or "").replace("\r\n", "\n").strip()
+        if title or body:
+            texts[lang] = s.LessonText(
+                title, (getattr(form, f"objective_{lang}").data or "").strip(), body + "\n"
+            )
+    return s.LessonSource(slug=form.slug.data, position=0, minutes=form.minutes.data, texts=texts)
+
+
+@bp.route("/m/<slug>/lessons/new", methods=["GET", "POST"], defaults={"lesson_slug": None})
+@bp.route("/m/<slug>/lessons/<lesson_slug>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def lesson(slug: str, lesson_slug: str | None):
+    module, draft = _module_and_draft(slug)
+    source = services.load(draft)
+    existing = next((x for x in source.lessons if x.slug == lesson_slug), None)
+    if lesson_slug is not None and existing is None:
+        abort(404)
+    form = LessonForm()
+    if request.method == "GET" and existing is not None:
+        form.slug.data, form.minutes.data = existing.slug, existing.minutes
+        for lang, text in existing.texts.items():
+            getattr(form, f"title_{lang}").data = text.title
+            getattr(form, f"objective_{lang}").data = text.objective
+            getattr(form, f"body_{lang}").data = text.body_md
+    previews = {}
+    if form.validate_on_submit():
+        lesson = _lesson_from_form(form)
+        if request.form.get("action") == "preview":
+            previews = {
+                lang: markdown.render(t.body_md, shift_headings=True)
+                for lang, t in lesson.texts.items()
+            }
+        elif (
+            source.default_language not in lesson.texts
+            or not lesson.texts[source.default_language].title
+        ):
+            getattr(form, f"title_{source.default_language}").errors.append(
+                _("Give the lesson a title and text in the main language.")
+            )
+        else:
+            try:
+                services.upsert_lesson(source, lesson_slug, lesson)
+            except DomainError as exc:
+                form.slug.errors.append(_message(str(exc)))
+            else:
+                services.save(draft, source, current_user)
+                db.session.commit()
+                flash(_("Lesson saved in the draft."), "success")
+                return redirect(url_for("authoring.lesson", slug=slug, lesson_slug=lesson.slug))
+    return render_template(
+        "authoring/lesson.html",
+        module=module,
+        source=source,
+        form=form,
+        lesson=existing,
+        previews=previews,
+        languages=LANGUAGES,
+        labels=LANGUAGE_LABELS,
+        preview_form=PreviewForm(),
+    )
+
+
+def _question_from_form(form) -> tuple[s.QuestionSource | None, list[str]]:  # noqa: ANN001
+    """The question the form describes, or the reasons it cannot be one."""
+    qtype = form.type.data
+    problems: list[str] = []
+    texts = {}
+    for lang in LANGUAGES:
+        text = (form[f"text_{lang}"].data or "").strip()
+        if not text:
+            continue
+        answers = [
+            a.strip() for a in (form[f"answers_{lang}"].data or "").splitlines() if a.strip()
+        ]
+        texts[lang] = s.QuestionText(
+            text, (form[f"explanation_{lang}"].data or "").strip(), answers
+        )
+    if not texts:
+        problems.append(_("Write the question."))
+    choices: list[s.ChoiceSource] = []
+    if qtype in ("single", "multiple"):
+        for index in range(MAX_CHOICES):
+            words = {
+                lang: s.ChoiceText(
+                    (form[f"choice_{index}_{lang}"].data or "").strip(),
+                    (form[f"feedback_{index}_{lang}"].data or "").strip(),
+                )
+                for lang in texts
+            }
+            if any(w.text for w in words.values()):
+                choices.append(
+                    s.ChoiceSource(is_correct=form[f"correct_{index}"].data, texts=words)
+                )
+        right = sum(1 for c in choices if c.is_correct)
+        if len(choices) < 2:
+            problems.append(_("Give at least two choices."))
+        if right == 0:
+            problems.append(_("Tick the right answer."))
+        if qtype == "single" and right > 1:
+            problems.append(_("A question with one right answer cannot have two ticked."))
+    elif qtype == "truefalse":
+        truth = form.truth.data == "true"
+        choices = [
+            s.ChoiceSource(truth, {lang: s.ChoiceText("true", "") for lang in texts}),
+            s.ChoiceSource(not truth, {lang: s.ChoiceText("false", "") for lang in texts}),
+        ]
+    elif qtype == "short" and texts and not any(t.answers for t in texts.values()):
+        problems.append(_("Give at least one accepted answer."))
+    for lang, text in texts.items():
+        if not text.explanation:
+            problems.append(_("Write the explanation (%(lang)s).", lang=lang))
+    question = s.QuestionSource(
+        key=form.key.data,
+        type=qtype,
+        points=form.points.data,
+        match=form.match.data,
+        position=0,
+        choices=choices,
+        texts=texts,
+    )
+    return (None if problems else question), problems
+
+
+@bp.route("/m/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
+@bp.route("/m/<slug>/questions/<key>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question(slug: str, key: str | None):
+    module, draft = _module_and_draft(slug)
+    source = services.load(draft)
+    existing = next((q for q in source.questions if q.key == key), None)
+    if key is not None and existing is None:
+        abort(404)
+    form = QuestionForm()
+    if request.method == "GET":
+        if existing is None:
+            form.key.data = services.unique_key(source, "question")
+            form.type.data = request.args.get("type", "single")
+        else:
+            form.key.data, form.type.data = existing.key, existing.type
+            form.points.data, form.match.data = existing.points, existing.match
+            if existing.type == "truefalse":
+                form.truth.data = "true" if existing.choices[0].is_correct else "false"
+            for lang, text in existing.texts.items():
+                form[f"text_{lang}"].data = text.text
+                form[f"explanation_{lang}"].data = text.explanation
+                form[f"answers_{lang}"].data = "\n".join(text.answers)
+            if existing.type in ("single", "multiple"):
+                for index, choice in enumerate(existing.choices[:MAX_CHOICES]):
+                    form[f"correct_{index}"].data = choice.is_correct
+                    for lang, words in choice.texts.items():
+                        form[f"choice_{index}_{lang}"].data = words.text
+                        form[f"feedback_{index}_{lang}"].data = words.feedback
+    problems: list[str] = []
+    if form.validate_on_submit():
+        question, problems = _question_from_form(form)
+        if question is not None:
+            try:
+                services.upsert_question(source, key, question)
+            except DomainError as exc:
+                problems = [_message(str(exc))]
+            else:
+                services.save(draft, source, current_user)
+                db.session.commit()
+                flash(_("Question saved in the draft."), "success")
+                return redirect(url_for("authoring.module", slug=slug) + "#questions")
+    return render_template(
+        "authoring/question.html",
+        module=module,
+        source=source,
+        form=form,
+        question=existing,
+        problems=problems,
+        languages=LANGUAGES,
+        labels=LANGUAGE_LABELS,
+        max_choices=MAX_CHOICES,
+    )
+
+
+@bp.post("/m/<slug>/<any(lessons,questions):kind>/<item>/move/<any(up,down):direction>")
+@roles_required(*AUTHORS)
+def move(slug: str, kind: str, item: str, direction: str):
+    module, draft = _module_and_draft(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    source = services.load(draft)
+    items = source.lessons if kind == "lessons" else source.questions
+    index = next(
+        (
+            i
+            for i, x in enumerate(items)
+            if getattr(x, "slug", None) == item or getattr(x, "key", None) == item
+        ),
+        None,
+    )
+    if index is None:
+        abort(404)
+    services.move(items, index, -1 if direction == "up" else 1)
+    services.save(draft, source, current_user)
+    db.session.commit()
+    return redirect(url_for("authoring.module", slug=slug) + f"#{kind}")
+
+
+@bp.route("/m/<slug>/<any(lessons,questions):kind>/<item>/delete", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def delete(slug: str, kind: str, item: str):
+    module, draft = _module_and_draft(slug)
+    source = services.load(draft)
+    items = source.lessons if kind == "lessons" else source.questions
+    found = next(
+        (x for x in items if getattr(x, "slug", None) == item or getattr(x, "key", None) == item),
+        None,
+    )
+    if found is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        items.remove(found)
+        services.move(items, 0, 0)
+        services.save(draft, source, current_user)
+        db.session.commit()
+        flash(
+            _("Deleted from the draft. Learners keep what they did until you publish."), "success"
+        )
+        return redirect(url_for("authoring.module", slug=slug) + f"#{kind}")
+    return render_template(
+        "authoring/delete.html", module=module, kind=kind, item=found, form=form, source=source
+    )
+
+
+@bp.post("/m/<slug>/publish")
+@roles_required(*AUTHORS)
+def publish(slug: str):
+    module, draft = _module_and_draft(slug, create=False)
+    if draft is None or not ButtonForm().validate_on_submit():
+        abort(400 if draft is not None else 404)
+    try:
+        services.publish(module, draft, current_user, _media_dir())
+    except services.PublishProblems as exc:
+        db.session.rollback()
+        return render_template("authoring/problems.html", module=module, problems=exc.problems), 422
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_message(str(exc)), "error")
+        return redirect(url_for("authoring.module", slug=slug))
+    db.session.commit()
+    flash(_("Published: learners now see version %(v)s.", v=module.version), "success")
+    return redirect(url_for("authoring.module", slug=slug))
+
+
+@bp.post("/m/<slug>/discard")
+@roles_required(*AUTHORS)
+def discard(slug: str):
+    module, draft = _module_and_draft(slug, create=False)
+    if draft is None or not ButtonForm().validate_on_submit():
+        abort(400 if draft is not None else 404)
+    was_published = module.published_at is not None
+    services.discard(draft, current_user)
+    db.session.commit()
+    flash(_("The draft was discarded."), "success")
+    return redirect(
+        url_for("authoring.module", slug=slug) if was_published else url_for("authoring.index")
+    )
+
+
+@bp.get("/m/<slug>/preview", defaults={"lesson_slug": None})
+@bp.get("/m/<slug>/preview/<lesson_slug>")
+@roles_required(*AUTHORS)
+def preview(slug: str, lesson_slug: str | None):
+    module, draft = _module_and_draft(slug, create=False)
+    from learnapp.content.snapshot import source_from_db
+    from learnapp.i18n import content_language
+
+    source = services.load(draft) if draft else source_from_db(module)
+    language = content_language()
+    if language not in source.titles:
+        language = source.default_language
+    lesson = None
+    html = ""
+    if lesson_slug is not None:
+        lesson = next((x for x in source.lessons if x.slug == lesson_slug), None)
+        if lesson is None:
+            abort(404)
+        text = lesson.texts.get(language) or lesson.texts.get(source.default_language)
+        html = markdown.render(text.body_md if text else "", shift_headings=True)
+    return render_template(
+        "authoring/preview.html",
+        module=module,
+        source=source,
+        lesson=lesson,
+        html=html,
+        language=language,
+        has_draft=draft is not None,
+    )
+
+
+@bp.post("/render")
+@roles_required(*AUTHORS)
+def render_preview():
+    """Live preview: the sanitised HTML of posted Markdown, exactly as a lesson shows it."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return Response(
+        markdown.render(form.markdown.data or "", shift_headings=True), mimetype="text/html"
+    )
+
+
+@bp.get("/m/<slug>/export.zip")
+@roles_required(*AUTHORS)
+def export_zip(slug: str):
+    module = services.module_by_slug(slug)
+    if module is None or module.status != ModuleStatus.PUBLISHED:
+        abort(404)
+    from learnapp.content.export import module_zip
+
+    return Response(
+        module_zip(module, _media_dir()),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{slug}.zip"'},
+    )
+
+
+@bp.route("/m/<slug>/gift", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def gift(slug: str):
+    from learnapp.authoring.gift_import import questions_from_gift
+
+    module, draft = _module_and_draft(slug)
+    source = services.load(draft)
+    form = GiftForm()
+    if request.method == "GET":
+        form.language.data = source.default_language
+    result = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.upload.data:
+            raw = form.upload.data.read(500_001)
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.upload.errors.append(_("The file is not UTF-8 text."))
+                raw = None
+        if not text.strip() and not form.upload.errors:
+            form.text.errors.append(_("Paste GIFT questions or choose a file."))
+        elif not form.upload.errors:
+            result = questions_from_gift(text, source, form.language.data)
+            if request.form.get("action") == "save" and result.questions:
+                for question in result.questions:
+                    services.upsert_question(source, None, question)
+                services.save(draft, source, current_user)
+                db.session.commit()
+                flash(_("%(n)s questions added to the draft.", n=len(result.questions)), "success")
+                return redirect(url_for("authoring.module", slug=slug) + "#questions")
+            form.text.data = text
+    return render_template(
+        "authoring/gift.html", module=module, source=source, form=form, result=result
+    )
+
+
+@bp.route("/images", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def images():
+    from learnapp.authoring.images import ImageRefused, store_upload
+
+    form = ImageForm()
+    stored = None
+    if form.validate_on_submit():
+        if not form.image.data:
+            form.image.errors.append(_("Choose a picture."))
+        else:
+            try:
+                stored = store_upload(form.image.data, _media_dir(), current_user)
+            except ImageRefused as exc:
+                form.image.errors.append(str(exc))
+            else:
+                db.session.commit()
+    return render_template("authoring/images.html", form=form, stored=stored)
+
+
+@bp.get("/m/<slug>/stats")
+@roles_required(*AUTHORS)
+def stats(slug: str):
+    from learnapp.authoring import stats as stats_queries
+
+    module = services.module_by_slug(slug)
+    if module is None or module.quiz is None:
+        abort(404)
+    from learnapp.content.snapshot import source_from_db
+    from learnapp.i18n import content_language
+
+    language = content_language()
+    questions = {q.id: q for q in module.quiz.questions}
+    return render_template(
+        "authoring/stats.html",
+        module=module,
+        rows=stats_queries.question_stats(module.quiz.id),
+        summary=stats_queries.module_stats(module.quiz.id),
+        questions=questions,
+        language=language,
+        source=source_from_db(module),
+    )
+
+
+@bp.app_context_processor
+def _authoring_nav() -> dict:
+    return {"can_author": current_user.is_authenticated and current_user.has_role(*AUTHORS)}
