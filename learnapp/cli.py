@@ -83,6 +83,15 @@ def init_app(app: Flask) -> None:
         for slug, count in written.items():
             click.echo(f"{slug}: {count} files")
 
+    @app.cli.command("rebuild-progress")
+    def rebuild_progress_command() -> None:
+        """Recompute the per-module progress rows the reports read (after a bulk load)."""
+        from learnapp.learn.progress import rebuild
+
+        rows = rebuild()
+        db.session.commit()
+        click.echo(f"{rows} learner-module rows")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "full_name", required=True, help="Full name as it appears on reports.")

@@ -429,7 +429,7 @@ def _plain_answer(body: str, text_format: str) -> str:
 
 
 _MD_INLINE = re.compile(r"[\\`*_\[\]|]")
-_ENTITY = re.compile(r"&(?=#?\w+;)")
+_ENTITY = re.compile(r"&(?=#?\w{1,32};)")
 _ORDERED = re.compile(r"^(\d+)([.)])")
 
 

@@ -14,6 +14,7 @@ class GiftImport:
     questions: list[s.QuestionSource] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    notes: list[list[str]] = field(default_factory=list)
     skipped: list[GiftSkipped] = field(default_factory=list)
 
 
@@ -33,9 +34,10 @@ def questions_from_gift(text: str, source: s.ModuleSource, language: str) -> Gif
             ]
         elif item.type == "truefalse":
             truth = bool(item.truth)
+            feedback = [c.feedback for c in item.choices] if len(item.choices) == 2 else ["", ""]
             choices = [
-                s.ChoiceSource(truth, {language: s.ChoiceText("true", "")}),
-                s.ChoiceSource(not truth, {language: s.ChoiceText("false", "")}),
+                s.ChoiceSource(truth, {language: s.ChoiceText("true", feedback[0])}),
+                s.ChoiceSource(not truth, {language: s.ChoiceText("false", feedback[1])}),
             ]
         else:
             answers = list(item.answers)
@@ -52,4 +54,5 @@ def questions_from_gift(text: str, source: s.ModuleSource, language: str) -> Gif
         result.questions.append(question)
         result.lines.append(item.line)
         result.names.append(item.name)
+        result.notes.append(list(getattr(item, "notes", [])))
     return result

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
+from learnapp.learn import progress
 from learnapp.models import (
     AreaClosure,
     Assignment,
@@ -186,10 +187,17 @@ def is_module_complete(user: User, module: Module) -> bool:
 
 
 def check_completion(user: User, module: Module) -> Certificate | None:
-    """Issue the module's certificate if its rule now holds and none exists yet.
+    """After any learner action in the module: issue the certificate if its rule now
+    holds and none exists yet, and bring the learner's report row up to date.
 
     Returns the certificate issued by this call, or None.
     """
+    certificate = _issue_certificate_if_complete(user, module)
+    progress.refresh(user.id, module.id)
+    return certificate
+
+
+def _issue_certificate_if_complete(user: User, module: Module) -> Certificate | None:
     existing = db.session.scalar(
         select(Certificate.id).where(
             Certificate.user_id == user.id, Certificate.module_id == module.id

@@ -26,6 +26,7 @@ from learnapp.models.learning import (
     AttemptStatus,
     Certificate,
     LessonProgress,
+    ModuleProgress,
     QuizAttempt,
 )
 from learnapp.models.org import Area, AreaClosure
@@ -52,6 +53,7 @@ __all__ = [
     "MediaFile",
     "Module",
     "ModuleDraft",
+    "ModuleProgress",
     "ModuleStatus",
     "ModuleText",
     "ModuleVersion",

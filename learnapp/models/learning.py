@@ -128,3 +128,27 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     module: Mapped[Module] = relationship()
+
+
+class ModuleProgress(Base):
+    """One row per learner and module, kept current by the learner services.
+
+    Reports aggregate these few rows per learner instead of every lesson and attempt
+    row; `learnapp.learn.progress.rebuild` recomputes them all from the source tables.
+    """
+
+    __tablename__ = "module_progress"
+    __table_args__ = (Index("ix_module_progress_module", "module_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("module.id", ondelete="CASCADE"), primary_key=True
+    )
+    lessons_done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    best_percent: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(default=False)
+    completed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]

@@ -80,6 +80,7 @@ def start(slug: str):
 def take(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.status == AttemptStatus.OPEN and services.close_if_expired(attempt):
+        learn_services.check_completion(current_user, _module_of(attempt))
         db.session.commit()
         flash(_("The time for this attempt ran out before it was submitted."), "error")
     if attempt.status != AttemptStatus.OPEN:
