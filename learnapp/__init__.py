@@ -16,6 +16,7 @@ from learnapp import db, errors
 from learnapp.extensions import babel, csrf, limiter, login_manager
 from learnapp.i18n import LANGUAGE_NAMES, select_locale
 from learnapp.models.base import utcnow
+from learnapp.nul_free import LearnappRequest
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application. No side effects: set-up lives in the CLI and `make run`."""
     settings = config_module.load(config)
     app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
+    app.request_class = LearnappRequest
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -76,13 +78,21 @@ def _init_request_hooks(app: Flask) -> None:
         if not current_user.is_authenticated:
             return None
         now = utcnow().timestamp()
-        signed_in_at = session.get("signed_in_at", now)
+        if "signed_in_at" not in session:
+            # Restored from the keep-me-signed-in cookie: the timeouts start again from here.
+            session["signed_in_at"] = session["seen_at"] = now
+        signed_in_at = session["signed_in_at"]
         seen_at = session.get("seen_at", now)
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
         absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
         if now - seen_at > idle or now - signed_in_at > absolute:
             logout_user()
+            # logout_user marks the remember-me cookie for deletion; keep that through clear().
+            forget, locale = session.get("_remember"), session.get("locale")
             session.clear()
+            session["_remember"] = forget or "clear"
+            if locale:
+                session["locale"] = locale
             return redirect(url_for("auth.sign_in", next=request.full_path))
         # Rewriting the cookie on every hit costs bytes on slow links; a minute is enough.
         if now - seen_at > 60:
@@ -149,7 +159,7 @@ def _init_templates(app: Flask) -> None:
     def _language_form():
         from learnapp.auth.forms import LanguageForm
 
-        return {"language_form": LanguageForm()}
+        return {"language_form": LanguageForm(formdata=None)}
 
 
 def _current_locale() -> str:
@@ -159,6 +169,7 @@ def _current_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from learnapp.admin.views import bp as admin_bp
     from learnapp.auth.views import bp as auth_bp
     from learnapp.authoring.views import bp as authoring_bp
     from learnapp.learn.views import bp as learn_bp
@@ -169,4 +180,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)

@@ -10,7 +10,8 @@ from learnapp.models import AuditEvent, User
 
 def _clean(value: str, limit: int) -> str:
     # A newline in a username must not be able to forge a second log line.
-    return value.replace("\r", " ").replace("\n", " ")[:limit]
+    # PostgreSQL refuses NUL in text, so a NUL typed into a form must not crash the log.
+    return value.replace("\r", " ").replace("\n", " ").replace("\x00", " ")[:limit]
 
 
 def record(

@@ -1,0 +1,1 @@
+"""Administration: accounts, bulk import, sign-in cards, areas, required modules, audit log."""

@@ -1,0 +1,402 @@
+"""Forms of the admin pages. Scope rules that need the database live in validate_<field>."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from learnapp import db
+from learnapp.admin import services
+from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
+from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
+from learnapp.models import Area, Module, ModuleStatus, Role, User
+from learnapp.models.base import utcnow
+from learnapp.models.org import LEVELS
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.TRAINER: _l("Trainer"),
+    Role.COMMITTEE: _l("Committee member"),
+    Role.ADMIN: _l("Administrator"),
+}
+LEVEL_LABELS = {
+    "province": _l("Province"),
+    "district": _l("District"),
+    "commune": _l("Commune"),
+    "village": _l("Village"),
+}
+
+AUDIT_ACTION_LABELS = {
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Failed sign-in"),
+    "sign_out": _l("Signed out"),
+    "password_change": _l("Changed own password"),
+    "password_reset": _l("Temporary password given"),
+    "account_create": _l("Account created"),
+    "account_edit": _l("Account changed"),
+    "account_deactivate": _l("Account deactivated"),
+    "account_reactivate": _l("Account reactivated"),
+    "role_grant": _l("Role given"),
+    "role_revoke": _l("Role taken away"),
+    "import": _l("People imported"),
+    "area_create": _l("Area added"),
+    "area_rename": _l("Area renamed"),
+    "area_move": _l("Area moved"),
+    "assignment_create": _l("Module made required"),
+    "assignment_change": _l("Due date changed"),
+    "assignment_delete": _l("Module no longer required"),
+}
+
+# What a DomainError code from a service means, in the person's words.
+ERROR_MESSAGES = {
+    **AUTH_MESSAGES,
+    "outside_scope": _l("This area is not one you manage."),
+    "not_managed": _l(
+        "This person also holds a role outside the areas you manage: only an administrator "
+        "of that wider area can change this account."
+    ),
+    "own_admin_role": _l("You cannot remove your own administrator role."),
+    "deactivate_self": _l("You cannot deactivate your own account."),
+    "reset_self": _l("To change your own password, use the Password page."),
+    "move_into_itself": _l("An area cannot be moved under itself or under one of its own areas."),
+    "unknown_level": _l("Choose a level from the list."),
+    "level_not_below": _l("An area must be placed under an area of a higher level."),
+    "area_name_taken": _l("There is already an area with this name in the same place."),
+    "module_not_published": _l("Only a published module can be required."),
+    "due_in_past": _l("The due date cannot be in the past."),
+    "import_expired": _l("This preview is too old. Please upload the file again."),
+}
+
+IMPORT_FILE_ERRORS = {
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is too large. Split it into several files."),
+    "old_excel": _l(
+        "Old Excel files (.xls) cannot be read. In Excel choose Save As and pick "
+        "\u201cExcel Workbook (.xlsx)\u201d or \u201cCSV UTF-8\u201d."
+    ),
+    "not_xlsx": _l("This is not an Excel workbook. Send a .xlsx or a CSV UTF-8 file."),
+    "not_a_sheet": _l("This file is not a spreadsheet. Send a .xlsx or a CSV UTF-8 file."),
+    "not_utf8": _l(
+        "This CSV file is not in UTF-8, so Vietnamese letters would be lost. In Excel choose "
+        "Save As and pick \u201cCSV UTF-8\u201d."
+    ),
+    "no_header": _l("The first row must name the columns: full_name, phone, village, ..."),
+    "missing_columns": _l("The sheet has no column named: %(columns)s."),
+    "no_rows": _l("The sheet has column names but no people."),
+    "too_many_rows": _l("The sheet has more than %(limit)s people. Split it into several files."),
+}
+
+IMPORT_PROBLEMS = {
+    "missing_name": _l("The name is missing."),
+    "name_too_long": _l("The name is longer than 120 characters."),
+    "bad_phone": _l("\u201c%(value)s\u201d is not a Vietnamese phone number."),
+    "bad_username": _l(
+        "\u201c%(value)s\u201d cannot be a username: use lower-case letters without accents, "
+        "digits, dots, hyphens or underscores."
+    ),
+    "unknown_role": _l(
+        "Unknown role \u201c%(value)s\u201d: use learner, trainer, committee or admin."
+    ),
+    "missing_village": _l("The village is missing."),
+    "unknown_village": _l("There is no village called \u201c%(village)s\u201d."),
+    "unknown_village_in_commune": _l(
+        "There is no village called \u201c%(village)s\u201d in \u201c%(commune)s\u201d."
+    ),
+    "village_outside_scope": _l(
+        "The village \u201c%(village)s\u201d is not in an area you manage."
+    ),
+    "ambiguous_village": _l(
+        "Several villages are called \u201c%(village)s\u201d: fill in the commune column."
+    ),
+    "duplicate_username": _l("The same username is also on row %(rows)s."),
+    "duplicate_phone": _l("The same phone number is also on row %(rows)s."),
+    "phone_taken": _l("This phone number already belongs to another account."),
+    "account_outside_scope": _l(
+        "This username or phone number belongs to an account you do not manage."
+    ),
+    "same_account_twice": _l("Another row also changes the account %(username)s."),
+}
+
+FIELD_LABELS = {
+    "full_name": _l("Full name"),
+    "phone": _l("Phone number"),
+    "area": _l("Area"),
+    "role": _l("Role"),
+}
+
+
+def tidy(value: str | None) -> str | None:
+    """Spaces collapsed and NUL characters dropped (PostgreSQL refuses NUL in text)."""
+    return " ".join(value.replace("\x00", " ").split()) if value else value
+
+
+def problem_message(code: str, params: dict[str, str]) -> str:
+    """A row problem of the import check in the person's language."""
+    message = str(IMPORT_PROBLEMS.get(code, code))
+    return message % params if params else message
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """(value, label) of every role, in the order the form shows them."""
+    return [(role.value, ROLE_LABELS[role]) for role in services.ROLE_ORDER]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class _PersonFields(FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[
+            DataRequired(_l("Enter the person's full name.")),
+            Length(max=120, message=_l("A name may have at most 120 characters.")),
+        ],
+        filters=[tidy],
+    )
+    phone = TelField(
+        _l("Phone number (optional)"),
+        validators=[Length(max=20, message=AUTH_MESSAGES["bad_phone"])],
+        render_kw={"autocomplete": "off"},
+    )
+    area_id = SelectField(_l("Area"), validate_choice=False)
+    roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
+
+    def __init__(self, admin: User, person: User | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.admin = admin
+        self.person = person
+        self.area_id.choices = [("", _l("Choose an area"))] + services.area_choices(admin)
+        self.roles.choices = role_choices()
+
+    def validate_phone(self, field: TelField) -> None:
+        if not field.data:
+            field.data = None
+            return
+        phone = normalise_phone(field.data)
+        if phone is None:
+            raise ValidationError(AUTH_MESSAGES["bad_phone"])
+        owner = services.phone_owner(phone)
+        if owner is not None and (self.person is None or owner != self.person.id):
+            raise ValidationError(AUTH_MESSAGES["phone_taken"])
+        field.data = phone
+
+    def validate_area_id(self, field: SelectField) -> None:
+        try:
+            area_id = int(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Choose an area from the list.")) from None
+        # Another province's area, or one above the admin's own, is refused like a missing one.
+        if not services.in_scope(self.admin, area_id):
+            raise ValidationError(ERROR_MESSAGES["outside_scope"])
+        self.area = db.session.get(Area, area_id)
+
+    def validate_roles(self, field: MultiCheckboxField) -> None:
+        known = {role.value for role in Role}
+        if any(value not in known for value in field.data or []):
+            raise ValidationError(_l("Choose roles from the list."))
+        if not field.data:
+            raise ValidationError(_l("Choose at least one role."))
+
+    @property
+    def chosen_roles(self) -> set[Role]:
+        return {Role(value) for value in self.roles.data or []}
+
+
+class CreatePersonForm(_PersonFields):
+    username = StringField(
+        _l("Username (optional)"),
+        validators=[Length(max=64, message=AUTH_MESSAGES["bad_username"])],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
+    )
+
+    def validate_username(self, field: StringField) -> None:
+        if not field.data:
+            field.data = None
+            return
+        username = normalise_username(field.data)
+        if not USERNAME_RE.match(username):
+            raise ValidationError(AUTH_MESSAGES["bad_username"])
+        if db.session.scalar(services.username_taken_query(username)):
+            raise ValidationError(AUTH_MESSAGES["username_taken"])
+        field.data = username
+
+
+class EditPersonForm(_PersonFields):
+    is_active = BooleanField(_l("Account active (the person can sign in)"))
+    current_password = PasswordField(
+        _l("Your own password"),
+        validators=[Length(max=200, message=_l("Your password is not right."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or CSV UTF-8)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Your own password"),
+        validators=[Length(max=200, message=_l("Your password is not right."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class AreaNameField(StringField):
+    """An area's name: required, at most 120 characters, spaces tidied."""
+
+    def __init__(self, label=None, **kwargs) -> None:
+        super().__init__(
+            label or _l("Name"),
+            validators=[
+                DataRequired(_l("Enter the area's name.")),
+                Length(max=120, message=_l("A name may have at most 120 characters.")),
+            ],
+            filters=[tidy],
+            **kwargs,
+        )
+
+
+class NewAreaForm(FlaskForm):
+    name = AreaNameField()
+    level = SelectField(
+        _l("Level"),
+        choices=[(level, LEVEL_LABELS[level]) for level in LEVELS],
+        validate_choice=False,
+    )
+
+    def validate_level(self, field: SelectField) -> None:
+        if field.data not in LEVELS:
+            raise ValidationError(ERROR_MESSAGES["unknown_level"])
+
+
+class RenameAreaForm(FlaskForm):
+    name = AreaNameField(_l("New name"))
+
+
+class MoveAreaForm(FlaskForm):
+    parent_id = SelectField(_l("Move under"), validate_choice=False)
+
+    def __init__(self, admin: User, area: Area, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.admin = admin
+        self.area = area
+        # Offer only places it may go; what is posted is checked again below.
+        self.parent_id.choices = [("", _l("Choose the new place"))] + [
+            (value, label)
+            for value, label, level in services.move_targets(admin, area)
+            if services.level_fits(level, area.level)
+        ]
+
+    def validate_parent_id(self, field: SelectField) -> None:
+        try:
+            parent_id = int(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Choose the new place from the list.")) from None
+        if not services.in_scope(self.admin, parent_id):
+            raise ValidationError(ERROR_MESSAGES["outside_scope"])
+        self.parent = db.session.get(Area, parent_id)
+
+
+class DueDateField(DateField):
+    """A date from the browser's date picker, with our own words when it is not one."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a date, for example 31/12/2025."))) from None
+
+
+def _not_in_past(form: FlaskForm, field: DueDateField) -> None:
+    if field.data is not None and field.data < utcnow().date():
+        raise ValidationError(ERROR_MESSAGES["due_in_past"])
+
+
+class AssignmentForm(FlaskForm):
+    module_id = SelectField(_l("Module"), validate_choice=False)
+    area_id = SelectField(_l("Area (and everything under it)"), validate_choice=False)
+    due_on = DueDateField(
+        _l("Due date"),
+        validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
+    )
+
+    def __init__(self, admin: User, language: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.admin = admin
+        self.module_id.choices = [("", _l("Choose a module"))] + [
+            (str(m.id), m.text(language).title) for m in services.published_modules()
+        ]
+        self.area_id.choices = [("", _l("Choose an area"))] + services.area_choices(admin)
+
+    def validate_module_id(self, field: SelectField) -> None:
+        try:
+            module = db.session.get(Module, int(field.data or ""))
+        except ValueError:
+            module = None
+        if module is None or module.status != ModuleStatus.PUBLISHED:
+            raise ValidationError(_l("Choose a published module from the list."))
+        self.module = module
+
+    def validate_area_id(self, field: SelectField) -> None:
+        try:
+            area_id = int(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Choose an area from the list.")) from None
+        if not services.in_scope(self.admin, area_id):
+            raise ValidationError(ERROR_MESSAGES["outside_scope"])
+        self.area = db.session.get(Area, area_id)
+
+
+class DueDateForm(FlaskForm):
+    due_on = DueDateField(
+        _l("New due date"),
+        validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
+    )
+
+
+class PeopleFilterForm(FlaskForm):
+    """The search above the list of people: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name, username or phone"),
+        validators=[Optional(), Length(max=120)],
+        filters=[tidy],
+    )
+    area = SelectField(_l("Area"), validate_choice=False)
+
+
+class AuditFilterForm(FlaskForm):
+    """The filters above the audit log: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validate_choice=False)
+    area = SelectField(_l("Area"), validate_choice=False)

@@ -1,0 +1,625 @@
+"""What an administrator does, always inside their scope: the subtree of their admin grants.
+
+Every query here filters on the scope in SQL. Services flush; the view commits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from learnapp import audit, db
+from learnapp.auth.services import create_user, hash_password, normalise_phone
+from learnapp.errors import DomainError
+from learnapp.models import (
+    Area,
+    AreaClosure,
+    Assignment,
+    AuditEvent,
+    Module,
+    ModuleStatus,
+    Role,
+    RoleGrant,
+    User,
+)
+from learnapp.models.base import utcnow
+from learnapp.models.org import LEVELS
+from learnapp.org import services as org
+from learnapp.security import area_in_scope, scope_area_ids, subtree_ids
+
+PEOPLE_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+ROLE_ORDER = (Role.LEARNER, Role.TRAINER, Role.COMMITTEE, Role.ADMIN)
+# An account created by an import has no password until an admin sets a temporary one:
+# argon2 refuses this value as a hash, so nobody can sign in with any password.
+NO_PASSWORD = "!"  # noqa: S105
+# Letters and digits that cannot be confused when read aloud or from paper (no 0/o, 1/l/i).
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+def admin_scope(admin: User) -> Select:
+    """Ids of every area the admin manages, as a subquery-ready select."""
+    return scope_area_ids(admin, Role.ADMIN)
+
+
+def in_scope(admin: User, area_id: int | None) -> bool:
+    """Whether the area lies in the admin's scope."""
+    return area_in_scope(admin, Role.ADMIN, area_id)
+
+
+def manages(admin: User, person: User) -> bool:
+    """Whether the person and every role they hold lie inside the admin's scope."""
+    if not in_scope(admin, person.area_id):
+        return False
+    outside = exists().where(
+        RoleGrant.user_id == person.id, RoleGrant.area_id.not_in(admin_scope(admin))
+    )
+    return not db.session.scalar(select(outside))
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page of a longer list."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(query: Select, page: int, per_page: int) -> Page:
+    """Run the query for one page (clamped to the pages that exist), with the total count."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = int(total or 0)
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    items = list(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def people_query(admin: User, *, search: str = "", area: Area | None = None) -> Select:
+    """People in the admin's scope, under an area and matching a search, by area then name."""
+    parent = aliased(Area)
+    query = (
+        select(User, Area, parent.name.label("parent_name"))
+        .join(Area, Area.id == User.area_id)
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .where(User.area_id.in_(admin_scope(admin)))
+    )
+    if area is not None:
+        query = query.where(User.area_id.in_(subtree_ids(area.id)))
+    search = " ".join(search.split())
+    if search:
+        # SQLite lowers ASCII letters only: also try the words as typed and capitalised.
+        variants = {search, search.lower(), search.title()}
+        conditions = []
+        for variant in variants:
+            conditions.append(User.full_name.ilike(_like(variant), escape="\\"))
+        conditions.append(User.username.ilike(_like(search.lower()), escape="\\"))
+        digits = re.sub(r"\D", "", search)
+        if len(digits) >= 3:
+            phone = normalise_phone(search)
+            conditions.append(User.phone.like(_like(phone or digits), escape="\\"))
+        query = query.where(or_(*conditions))
+    # NULLS FIRST: people of a top area come first on SQLite and PostgreSQL alike.
+    return query.order_by(parent.name.asc().nulls_first(), Area.name, User.full_name, User.id)
+
+
+def temporary_password() -> str:
+    """A one-time password easy to read aloud and type on a phone, like "k7mp-3xta-9hqr"."""
+    return "-".join("".join(secrets.choice(_TEMP_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def username_base(full_name: str) -> str:
+    """The name without accents, spaces or signs: "Hoàng Văn An" -> "hoangvanan"."""
+    text = full_name.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    base = re.sub(r"[^a-z0-9]", "", text)[:56]
+    return base if len(base) >= 2 else f"user{base}"
+
+
+def next_free_username(base: str, taken: set[str]) -> str:
+    """The base itself, else base2, base3, ...: the first one not in `taken`."""
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}{number}" in taken:
+        number += 1
+    return f"{base}{number}"
+
+
+def generate_username(full_name: str) -> str:
+    """A free username made from the person's name."""
+    base = username_base(full_name)
+    taken = set(
+        db.session.scalars(
+            select(func.lower(User.username)).where(func.lower(User.username).like(f"{base}%"))
+        )
+    )
+    return next_free_username(base, taken)
+
+
+def username_taken_query(username: str) -> Select:
+    """The id of the account with this username, whatever its letters' case."""
+    return select(User.id).where(func.lower(User.username) == username.lower())
+
+
+def phone_owner(phone: str) -> int | None:
+    """The id of the account holding this (normalised) phone number, if any."""
+    return db.session.scalar(select(User.id).where(User.phone == phone))
+
+
+def create_person(
+    admin: User,
+    *,
+    full_name: str,
+    username: str | None,
+    phone: str | None,
+    area: Area,
+    roles: list[Role],
+) -> tuple[User, str]:
+    """Create an account with a temporary password; return it and that password, shown once."""
+    if not in_scope(admin, area.id):
+        raise DomainError("outside_scope")
+    password = temporary_password()
+    user = create_user(
+        username=username or generate_username(full_name),
+        full_name=full_name,
+        password=password,
+        area=area,
+        roles=[(role, area) for role in roles],
+        phone=phone or None,
+        must_change_password=True,
+        granted_by=admin,
+    )
+    return user, password
+
+
+@dataclass
+class PersonEdit:
+    """What an admin asked to change on an account."""
+
+    full_name: str
+    phone: str | None
+    area: Area
+    roles: set[Role]
+    is_active: bool
+
+
+def roles_change(person: User, roles: set[Role]) -> tuple[set[Role], set[Role]]:
+    """The roles an edit would add and the ones it would remove."""
+    held = person.roles()
+    return roles - held, held - roles
+
+
+def update_person(admin: User, person: User, edit: PersonEdit) -> list[str]:
+    """Apply an edit checked by the caller (scope, re-authentication); return what changed."""
+    if not manages(admin, person):
+        raise DomainError("not_managed")
+    if not in_scope(admin, edit.area.id):
+        raise DomainError("outside_scope")
+    added, removed = roles_change(person, edit.roles)
+    if person.id == admin.id and Role.ADMIN in removed:
+        raise DomainError("own_admin_role")
+    if person.id == admin.id and not edit.is_active:
+        raise DomainError("deactivate_self")
+    phone = normalise_phone(edit.phone) if edit.phone else None
+    if edit.phone and phone is None:
+        raise DomainError("bad_phone")
+    if phone and phone != person.phone and phone_owner(phone) not in (None, person.id):
+        raise DomainError("phone_taken")
+    changed = []
+    if edit.full_name.strip() != person.full_name:
+        person.full_name = edit.full_name.strip()
+        changed.append("full_name")
+    if phone != person.phone:
+        person.phone = phone
+        changed.append("phone")
+    if edit.area.id != person.area_id:
+        person.area = edit.area
+        changed.append("area")
+    if changed:
+        audit.record("account_edit", actor=admin, subject=person, detail=", ".join(changed))
+    for grant in [g for g in person.grants if g.role in removed]:
+        person.grants.remove(grant)
+        audit.record(
+            "role_revoke",
+            actor=admin,
+            subject=person,
+            area_id=grant.area_id,
+            detail=grant.role.value,
+        )
+    for role in sorted(added, key=ROLE_ORDER.index):
+        person.grants.append(RoleGrant(role=role, area=edit.area, granted_by_id=admin.id))
+        audit.record(
+            "role_grant", actor=admin, subject=person, area_id=edit.area.id, detail=role.value
+        )
+    if added or removed:
+        changed.append("roles")
+    if edit.is_active != person.is_active:
+        set_active(admin, person, edit.is_active)
+        changed.append("is_active")
+    db.session.flush()
+    return changed
+
+
+def set_active(admin: User, person: User, active: bool) -> None:
+    """Deactivate (ending every session, keeping all progress) or reactivate an account."""
+    if not manages(admin, person):
+        raise DomainError("not_managed")
+    if person.id == admin.id and not active:
+        raise DomainError("deactivate_self")
+    if person.is_active == active:
+        return
+    person.is_active = active
+    if not active:
+        person.session_version += 1
+    audit.record(
+        "account_reactivate" if active else "account_deactivate", actor=admin, subject=person
+    )
+    db.session.flush()
+
+
+def reset_password(admin: User, person: User) -> str:
+    """Give the person a temporary password to change at next sign-in; return it, shown once."""
+    if not manages(admin, person):
+        raise DomainError("not_managed")
+    if person.id == admin.id:
+        raise DomainError("reset_self")
+    password = temporary_password()
+    person.password_hash = hash_password(password)
+    person.must_change_password = True
+    person.session_version += 1
+    audit.record("password_reset", actor=admin, subject=person)
+    db.session.flush()
+    return password
+
+
+def has_password(person: User) -> bool:
+    """Whether the account has a password at all (imported accounts start without one)."""
+    return person.password_hash != NO_PASSWORD
+
+
+def card_people(village: Area) -> list[User]:
+    """The active learners of a village, by name, for their sign-in cards."""
+    learner = exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.area_id == village.id, User.is_active.is_(True), learner)
+            .order_by(User.full_name, User.username)
+        )
+    )
+
+
+# --- areas -------------------------------------------------------------------------------
+
+
+@dataclass
+class TreeNode:
+    """An area of the admin's tree with its children and the number of people in and under it."""
+
+    area: Area
+    depth: int
+    people: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def _sort_key(area: Area) -> tuple[str, int]:
+    return (area.name.casefold(), area.id)
+
+
+def scope_tree(admin: User, *, with_people: bool = False) -> list[TreeNode]:
+    """The areas in the admin's scope as a forest, each level sorted by name."""
+    areas = list(db.session.scalars(select(Area).where(Area.id.in_(admin_scope(admin)))))
+    counts: dict[int, int] = {}
+    if with_people:
+        # People in each area and everything under it, counted in one grouped query.
+        counts = dict(
+            db.session.execute(
+                select(AreaClosure.ancestor_id, func.count(User.id))
+                .join(User, User.area_id == AreaClosure.descendant_id)
+                .where(AreaClosure.ancestor_id.in_(admin_scope(admin)))
+                .group_by(AreaClosure.ancestor_id)
+            ).all()
+        )
+    ids = {a.id for a in areas}
+    children: dict[int, list[Area]] = defaultdict(list)
+    roots = []
+    for area in sorted(areas, key=_sort_key):
+        if area.parent_id in ids:
+            children[area.parent_id].append(area)
+        else:
+            roots.append(area)
+
+    def build(area: Area, depth: int) -> TreeNode:
+        node = TreeNode(area=area, depth=depth, people=counts.get(area.id, 0))
+        node.children = [build(child, depth + 1) for child in children[area.id]]
+        return node
+
+    return [build(root, 0) for root in roots]
+
+
+def flatten(nodes: list[TreeNode]) -> list[TreeNode]:
+    """The tree's nodes in reading order (each area followed by what lies under it)."""
+    out: list[TreeNode] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def area_choices(admin: User, *, levels: tuple[str, ...] = LEVELS) -> list[tuple[str, str]]:
+    """(id, indented label) for every area in scope of those levels, in tree order."""
+    nodes = flatten(scope_tree(admin))
+    names = {n.area.id: n.area.name for n in nodes}
+    choices = []
+    for node in nodes:
+        if node.area.level not in levels:
+            continue
+        label = node.area.name
+        if node.area.level == "village" and node.area.parent_id in names:
+            label = f"{label} ({names[node.area.parent_id]})"
+        choices.append((str(node.area.id), "\u00a0\u00a0" * node.depth + label))
+    return choices
+
+
+def move_targets(admin: User, area: Area) -> list[tuple[str, str, str]]:
+    """(id, indented label, level) of every area in scope that lies outside this area's subtree."""
+    out = []
+
+    def walk(nodes: list[TreeNode]) -> None:
+        for node in nodes:
+            if node.area.id == area.id:
+                continue
+            out.append(
+                (str(node.area.id), "\u00a0\u00a0" * node.depth + node.area.name, node.area.level)
+            )
+            walk(node.children)
+
+    walk(scope_tree(admin))
+    return out
+
+
+def level_fits(parent_level: str, child_level: str) -> bool:
+    """Whether an area of child_level may hang under one of parent_level."""
+    return (
+        parent_level in LEVELS
+        and child_level in LEVELS
+        and LEVELS.index(child_level) > LEVELS.index(parent_level)
+    )
+
+
+def _sibling_named(parent: Area | None, name: str, exclude_id: int | None = None) -> bool:
+    query = select(Area.id).where(
+        Area.parent_id == parent.id if parent else Area.parent_id.is_(None),
+        func.lower(Area.name) == name.strip().lower(),
+    )
+    if exclude_id is not None:
+        query = query.where(Area.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def create_child_area(admin: User, parent: Area, name: str, level: str) -> Area:
+    """Add an area under a parent in the admin's scope."""
+    if not in_scope(admin, parent.id):
+        raise DomainError("outside_scope")
+    if not level_fits(parent.level, level):
+        raise DomainError("level_not_below")
+    if _sibling_named(parent, name):
+        raise DomainError("area_name_taken")
+    area = org.create_area(name, level, parent)
+    audit.record(
+        "area_create", actor=admin, area_id=area.id, detail=f"{level} {area.name} in {parent.name}"
+    )
+    return area
+
+
+def rename_area(admin: User, area: Area, name: str) -> None:
+    """Give an area in the admin's scope a new name."""
+    if not in_scope(admin, area.id):
+        raise DomainError("outside_scope")
+    name = name.strip()
+    if name == area.name:
+        return
+    if _sibling_named(area.parent, name, exclude_id=area.id):
+        raise DomainError("area_name_taken")
+    old = area.name
+    area.name = name
+    audit.record("area_rename", actor=admin, area_id=area.id, detail=f"{old} -> {name}")
+    db.session.flush()
+
+
+def move_area(admin: User, area: Area, new_parent: Area) -> None:
+    """Move an area, its people and their history under a new parent; both in scope."""
+    # Source and destination both: checking only one is how Moodle CVE-2023-5549 happened.
+    if not in_scope(admin, area.id) or not in_scope(admin, new_parent.id):
+        raise DomainError("outside_scope")
+    if org.is_under(new_parent.id, area.id):
+        raise DomainError("move_into_itself")
+    if not level_fits(new_parent.level, area.level):
+        raise DomainError("level_not_below")
+    if area.parent_id == new_parent.id:
+        return
+    if _sibling_named(new_parent, area.name, exclude_id=area.id):
+        raise DomainError("area_name_taken")
+    old_parent = area.parent.name if area.parent else ""
+    org.move_area(area, new_parent)
+    audit.record(
+        "area_move", actor=admin, area_id=area.id, detail=f"{old_parent} -> {new_parent.name}"
+    )
+
+
+# --- required modules ------------------------------------------------------------------
+
+
+def published_modules() -> list[Module]:
+    """Modules that can be made required, in course order."""
+    return list(
+        db.session.scalars(
+            select(Module)
+            .where(Module.status == ModuleStatus.PUBLISHED)
+            .order_by(Module.position, Module.slug)
+        )
+    )
+
+
+def assignments_query(admin: User) -> Select:
+    """Required modules on areas in the admin's scope, soonest due first."""
+    return (
+        select(Assignment, Area)
+        .join(Area, Area.id == Assignment.area_id)
+        .where(Assignment.area_id.in_(admin_scope(admin)))
+        .order_by(Assignment.due_on, Area.name, Assignment.id)
+    )
+
+
+def find_assignment(admin: User, assignment_id: int) -> Assignment | None:
+    """The assignment if its area is in the admin's scope."""
+    return db.session.scalar(
+        select(Assignment).where(
+            Assignment.id == assignment_id, Assignment.area_id.in_(admin_scope(admin))
+        )
+    )
+
+
+def set_assignment(
+    admin: User, module: Module, area: Area, due_on: date
+) -> tuple[Assignment, bool]:
+    """Require a module in an area by a date; an existing one gets the new date. True: created."""
+    if not in_scope(admin, area.id):
+        raise DomainError("outside_scope")
+    if module.status != ModuleStatus.PUBLISHED:
+        raise DomainError("module_not_published")
+    if due_on < utcnow().date():
+        raise DomainError("due_in_past")
+    existing = db.session.scalar(
+        select(Assignment).where(Assignment.module_id == module.id, Assignment.area_id == area.id)
+    )
+    if existing is not None:
+        change_due_date(admin, existing, due_on)
+        return existing, False
+    assignment = Assignment(
+        module_id=module.id, area_id=area.id, due_on=due_on, created_by_id=admin.id
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "assignment_create",
+        actor=admin,
+        area_id=area.id,
+        detail=f"{module.slug} due {due_on.isoformat()}",
+    )
+    return assignment, True
+
+
+def change_due_date(admin: User, assignment: Assignment, due_on: date) -> None:
+    """Move an assignment's due date (not into the past)."""
+    if not in_scope(admin, assignment.area_id):
+        raise DomainError("outside_scope")
+    if due_on < utcnow().date():
+        raise DomainError("due_in_past")
+    if assignment.due_on == due_on:
+        return
+    old = assignment.due_on
+    assignment.due_on = due_on
+    audit.record(
+        "assignment_change",
+        actor=admin,
+        area_id=assignment.area_id,
+        detail=f"{assignment.module.slug} due {old.isoformat()} -> {due_on.isoformat()}",
+    )
+    db.session.flush()
+
+
+def delete_assignment(admin: User, assignment: Assignment) -> None:
+    """Stop requiring a module in an area (learners' progress is untouched)."""
+    if not in_scope(admin, assignment.area_id):
+        raise DomainError("outside_scope")
+    audit.record(
+        "assignment_delete",
+        actor=admin,
+        area_id=assignment.area_id,
+        detail=f"{assignment.module.slug} due {assignment.due_on.isoformat()}",
+    )
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+AUDIT_ACTIONS = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "password_change",
+    "password_reset",
+    "account_create",
+    "account_edit",
+    "account_deactivate",
+    "account_reactivate",
+    "role_grant",
+    "role_revoke",
+    "import",
+    "area_create",
+    "area_rename",
+    "area_move",
+    "assignment_create",
+    "assignment_change",
+    "assignment_delete",
+)
+
+
+def audit_query(admin: User, *, action: str = "", area: Area | None = None) -> Select:
+    """Audit events about areas in the admin's scope, newest first, with actor, subject, area."""
+    actor = aliased(User)
+    subject = aliased(User)
+    query = (
+        select(AuditEvent, actor, subject, Area)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .outerjoin(subject, subject.id == AuditEvent.subject_user_id)
+        .outerjoin(Area, Area.id == AuditEvent.area_id)
+        .where(AuditEvent.area_id.in_(admin_scope(admin)))
+    )
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if area is not None:
+        query = query.where(AuditEvent.area_id.in_(subtree_ids(area.id)))
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -1,0 +1,628 @@
+"""Admin pages: people, bulk import, sign-in cards, areas, required modules, audit log.
+
+Every view needs the admin role; every object is loaded through the admin's scope, so
+another area's person, area or assignment is a 404 whatever the URL or form says.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from learnapp import db
+from learnapp.admin import imports, services
+from learnapp.admin.forms import (
+    AUDIT_ACTION_LABELS,
+    ERROR_MESSAGES,
+    FIELD_LABELS,
+    IMPORT_FILE_ERRORS,
+    LEVEL_LABELS,
+    ROLE_LABELS,
+    AssignmentForm,
+    AuditFilterForm,
+    CreatePersonForm,
+    DueDateForm,
+    EditPersonForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    MoveAreaForm,
+    NewAreaForm,
+    PeopleFilterForm,
+    RenameAreaForm,
+    problem_message,
+)
+from learnapp.auth.services import verify_password
+from learnapp.errors import DomainError
+from learnapp.forms import ButtonForm
+from learnapp.i18n import content_language
+from learnapp.models import Area, Assignment, Role, User
+from learnapp.security import load_area, load_person, roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+# Which field of the person form a service's refusal belongs to.
+_PERSON_ERROR_FIELDS = {
+    "own_admin_role": "roles",
+    "deactivate_self": "is_active",
+    "phone_taken": "phone",
+    "bad_phone": "phone",
+    "outside_scope": "area_id",
+}
+
+
+@bp.app_context_processor
+def _admin_flag() -> dict[str, bool]:
+    return {"is_admin": current_user.is_authenticated and current_user.has_role(Role.ADMIN)}
+
+
+def _admin() -> User:
+    return current_user._get_current_object()
+
+
+def _message(exc: DomainError) -> str:
+    return str(ERROR_MESSAGES.get(str(exc), str(exc)))
+
+
+def _page_arg() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _scope_area_arg(name: str) -> Area | None:
+    """The area named in the query string: None if absent, 404 if outside the scope."""
+    area_id = request.args.get(name, type=int)
+    return load_area(area_id, Role.ADMIN) if area_id else None
+
+
+def _button() -> None:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def index():
+    return render_template("admin/index.html")
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@bp.get("/people")
+@roles_required(Role.ADMIN)
+def people():
+    admin = _admin()
+    form = PeopleFilterForm(formdata=request.args)
+    form.area.choices = [("", _("All my areas"))] + services.area_choices(admin)
+    area = _scope_area_arg("area")
+    search = (form.q.data or "")[:120]
+    page = services.paginate(
+        services.people_query(admin, search=search, area=area),
+        _page_arg(),
+        services.PEOPLE_PER_PAGE,
+    )
+    return render_template(
+        "admin/people.html",
+        form=form,
+        page=page,
+        area=area,
+        args={k: v for k, v in (("q", search), ("area", area.id if area else "")) if v},
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def person_new():
+    admin = _admin()
+    form = CreatePersonForm(admin, data={"roles": [Role.LEARNER.value]})
+    if form.validate_on_submit():
+        try:
+            person, password = services.create_person(
+                admin,
+                full_name=form.full_name.data,
+                username=form.username.data,
+                phone=form.phone.data,
+                area=form.area,
+                roles=sorted(form.chosen_roles, key=services.ROLE_ORDER.index),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            code = str(exc)
+            target = {"username_taken": form.username, "bad_username": form.username}.get(
+                code, form.phone if "phone" in code else form.area_id
+            )
+            target.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            # Shown in this response only: the password is kept nowhere but as a hash, so it
+            # cannot survive a redirect (the session cookie is signed, not encrypted).
+            return render_template(
+                "admin/temporary_password.html", person=person, password=password, created=True
+            )
+    return render_template("admin/person_new.html", form=form)
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def person(user_id: int):
+    admin = _admin()
+    person = load_person(user_id, Role.ADMIN)
+    managed = services.manages(admin, person)
+    form = EditPersonForm(
+        admin,
+        person,
+        data={
+            "full_name": person.full_name,
+            "phone": person.phone,
+            "area_id": str(person.area_id),
+            "roles": [role.value for role in services.ROLE_ORDER if role in person.roles()],
+            "is_active": person.is_active,
+        },
+    )
+    if form.validate_on_submit():
+        if not managed:
+            flash(str(ERROR_MESSAGES["not_managed"]), "error")
+            return redirect(url_for(".person", user_id=person.id))
+        added, removed = services.roles_change(person, form.chosen_roles)
+        typed = form.current_password.data or ""
+        if (added or removed) and not verify_password(admin.password_hash, typed):
+            form.current_password.errors.append(
+                _("Your password is not right.")
+                if typed
+                else _("To change roles, type your own password again.")
+            )
+        else:
+            edit = services.PersonEdit(
+                full_name=form.full_name.data,
+                phone=form.phone.data,
+                area=form.area,
+                roles=form.chosen_roles,
+                is_active=form.is_active.data,
+            )
+            try:
+                changed = services.update_person(admin, person, edit)
+            except DomainError as exc:
+                db.session.rollback()
+                field = getattr(form, _PERSON_ERROR_FIELDS.get(str(exc), "full_name"))
+                field.errors.append(_message(exc))
+            else:
+                db.session.commit()
+                flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+                return redirect(url_for(".person", user_id=person.id))
+    return _render_person(person, form, managed)
+
+
+def _render_person(person: User, form: EditPersonForm, managed: bool) -> str:
+    return render_template(
+        "admin/person.html",
+        person=person,
+        form=form,
+        managed=managed,
+        button=ButtonForm(),
+        has_password=services.has_password(person),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+@roles_required(Role.ADMIN)
+def person_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+@roles_required(Role.ADMIN)
+def person_reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    _button()
+    person = load_person(user_id, Role.ADMIN)
+    try:
+        services.set_active(_admin(), person, active)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_message(exc), "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(_("%(name)s can sign in again.", name=person.full_name), "success")
+        else:
+            flash(
+                _(
+                    "%(name)s can no longer sign in. Their training record is kept.",
+                    name=person.full_name,
+                ),
+                "success",
+            )
+    return redirect(url_for(".person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/reset-password")
+@roles_required(Role.ADMIN)
+def person_reset_password(user_id: int):
+    _button()
+    person = load_person(user_id, Role.ADMIN)
+    try:
+        password = services.reset_password(_admin(), person)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_message(exc), "error")
+        return redirect(url_for(".person", user_id=person.id))
+    db.session.commit()
+    # Rendered, not redirected: see person_new.
+    return render_template(
+        "admin/temporary_password.html", person=person, password=password, created=False
+    )
+
+
+# --- bulk import -------------------------------------------------------------------------
+
+
+def _import_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_upload():
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = imports.read_sheet(upload.read(imports.MAX_BYTES + 1))
+        except imports.ImportFileError as exc:
+            message = str(IMPORT_FILE_ERRORS.get(exc.code, exc.code))
+            form.file.errors.append(message % exc.params if exc.params else message)
+        else:
+            token = imports.store_upload(_import_folder(), _admin(), upload.filename or "", rows)
+            return redirect(url_for(".import_preview", token=token))
+    return render_template(
+        "admin/import_upload.html", form=form, columns=imports.COLUMNS, max_rows=imports.MAX_ROWS
+    )
+
+
+@bp.get("/import/template.csv")
+@roles_required(Role.ADMIN)
+def import_template():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(imports.COLUMNS)
+    writer.writerow(["Hoàng Văn An", "0912345678", "Lềm", "Kháng Nhật", "", "learner"])
+    # The BOM makes Excel open the file as UTF-8, so Vietnamese letters survive.
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=people-template.csv"},
+    )
+
+
+def _load_upload(token: str) -> imports.Upload | None:
+    try:
+        return imports.load_upload(_import_folder(), token, _admin())
+    except LookupError:
+        abort(404)
+    except DomainError as exc:
+        flash(_message(exc), "error")
+        return None
+
+
+def _render_preview(
+    upload: imports.Upload, check: imports.ImportCheck, form: ImportConfirmForm
+) -> str:
+    return render_template(
+        "admin/import_preview.html",
+        upload=upload,
+        check=check,
+        form=form,
+        problem_message=problem_message,
+        field_labels=FIELD_LABELS,
+        role_labels=ROLE_LABELS,
+        shown_good=200,
+    )
+
+
+@bp.get("/import/<token>")
+@roles_required(Role.ADMIN)
+def import_preview(token: str):
+    upload = _load_upload(token)
+    if upload is None:
+        return redirect(url_for(".import_upload"))
+    check = imports.check_rows(_admin(), upload.rows)
+    return _render_preview(upload, check, ImportConfirmForm(data={"token": token}))
+
+
+@bp.post("/import/confirm")
+@roles_required(Role.ADMIN)
+def import_confirm():
+    admin = _admin()
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = _load_upload(form.token.data)
+    if upload is None:
+        return redirect(url_for(".import_upload"))
+    check = imports.check_rows(admin, upload.rows)
+    typed = form.current_password.data or ""
+    if check.needs_reauth and not verify_password(admin.password_hash, typed):
+        form.current_password.errors.append(
+            _("Your password is not right.")
+            if typed
+            else _("This import gives existing accounts a new role: type your own password.")
+        )
+        return _render_preview(upload, check, form)
+    if not check.good:
+        flash(_("No row can be imported: correct the file and upload it again."), "error")
+        return redirect(url_for(".import_preview", token=upload.token))
+    try:
+        result = imports.apply_import(admin, check, upload.filename)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(_("Accounts changed while you were importing. Check the preview again."), "error")
+        return redirect(url_for(".import_preview", token=upload.token))
+    imports.discard_upload(_import_folder(), upload.token)
+    flash(
+        _(
+            "Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(skipped)s rows with problems left out.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            skipped=result.skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for(".people"))
+
+
+# --- sign-in cards -----------------------------------------------------------------------
+
+
+def _qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=3, border=2)
+
+
+@bp.get("/areas/<int:area_id>/cards")
+@roles_required(Role.ADMIN)
+def cards(area_id: int):
+    village = load_area(area_id, Role.ADMIN)
+    if village.level != "village":
+        abort(404)
+    cards = []
+    for person in services.card_people(village):
+        url = url_for("auth.sign_in", u=person.username, _external=True)
+        cards.append((person, url, _qr_data_uri(url)))
+    return render_template(
+        "admin/cards.html",
+        village=village,
+        cards=cards,
+        sign_in_url=url_for("auth.sign_in", _external=True),
+    )
+
+
+# --- areas -------------------------------------------------------------------------------
+
+
+@bp.get("/areas")
+@roles_required(Role.ADMIN)
+def areas():
+    return render_template(
+        "admin/areas.html",
+        tree=services.scope_tree(_admin(), with_people=True),
+        level_labels=LEVEL_LABELS,
+    )
+
+
+def _render_area(
+    area: Area,
+    rename: RenameAreaForm | None = None,
+    move: MoveAreaForm | None = None,
+    child: NewAreaForm | None = None,
+) -> str:
+    admin = _admin()
+    return render_template(
+        "admin/area.html",
+        area=area,
+        rename_form=rename or RenameAreaForm(data={"name": area.name}),
+        move_form=move or MoveAreaForm(admin, area),
+        child_form=child or NewAreaForm(),
+        can_move=services.in_scope(admin, area.parent_id) and area.level != "province",
+        level_labels=LEVEL_LABELS,
+    )
+
+
+@bp.get("/areas/<int:area_id>")
+@roles_required(Role.ADMIN)
+def area(area_id: int):
+    return _render_area(load_area(area_id, Role.ADMIN))
+
+
+@bp.post("/areas/<int:area_id>/rename")
+@roles_required(Role.ADMIN)
+def area_rename(area_id: int):
+    area = load_area(area_id, Role.ADMIN)
+    form = RenameAreaForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_area(_admin(), area, form.name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.name.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            flash(_("The area is now called %(name)s.", name=area.name), "success")
+            return redirect(url_for(".area", area_id=area.id))
+    return _render_area(area, rename=form)
+
+
+@bp.post("/areas/<int:area_id>/move")
+@roles_required(Role.ADMIN)
+def area_move(area_id: int):
+    admin = _admin()
+    area = load_area(area_id, Role.ADMIN)
+    form = MoveAreaForm(admin, area)
+    if form.validate_on_submit():
+        try:
+            services.move_area(admin, area, form.parent)
+        except DomainError as exc:
+            db.session.rollback()
+            form.parent_id.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(area)s is now under %(parent)s, with its people and their history.",
+                    area=area.name,
+                    parent=form.parent.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".area", area_id=area.id))
+    return _render_area(area, move=form)
+
+
+@bp.post("/areas/<int:area_id>/children")
+@roles_required(Role.ADMIN)
+def area_new_child(area_id: int):
+    parent = load_area(area_id, Role.ADMIN)
+    form = NewAreaForm()
+    if form.validate_on_submit():
+        try:
+            child = services.create_child_area(_admin(), parent, form.name.data, form.level.data)
+        except DomainError as exc:
+            db.session.rollback()
+            target = form.level if str(exc) in ("level_not_below", "unknown_level") else form.name
+            target.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added.", name=child.name), "success")
+            return redirect(url_for(".area", area_id=child.id))
+    return _render_area(parent, child=form)
+
+
+# --- required modules --------------------------------------------------------------------
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def assignments():
+    admin = _admin()
+    form = AssignmentForm(admin, content_language())
+    if form.validate_on_submit():
+        try:
+            _assignment, created = services.set_assignment(
+                admin, form.module, form.area, form.due_on.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.due_on.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            flash(
+                _("The module is now required.")
+                if created
+                else _("This module was already required there: its due date has been changed."),
+                "success",
+            )
+            return redirect(url_for(".assignments"))
+    page = services.paginate(services.assignments_query(admin), _page_arg(), 50)
+    return render_template(
+        "admin/assignments.html", form=form, page=page, language=content_language()
+    )
+
+
+def _load_assignment(assignment_id: int) -> Assignment:
+    assignment = services.find_assignment(_admin(), assignment_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def assignment(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = DueDateForm(data={"due_on": assignment.due_on})
+    if form.validate_on_submit():
+        try:
+            services.change_due_date(_admin(), assignment, form.due_on.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.due_on.errors.append(_message(exc))
+        else:
+            db.session.commit()
+            flash(_("The due date has been changed."), "success")
+            return redirect(url_for(".assignments"))
+    return render_template(
+        "admin/assignment.html",
+        assignment=assignment,
+        area=db.session.get(Area, assignment.area_id),
+        form=form,
+        language=content_language(),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def assignment_delete(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        services.delete_assignment(_admin(), assignment)
+        db.session.commit()
+        flash(_("The module is no longer required there."), "success")
+        return redirect(url_for(".assignments"))
+    return render_template(
+        "admin/assignment_delete.html",
+        assignment=assignment,
+        area=db.session.get(Area, assignment.area_id),
+        form=form,
+        language=content_language(),
+    )
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    admin = _admin()
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = [("", _("All actions"))] + [
+        (action, AUDIT_ACTION_LABELS.get(action, action)) for action in services.AUDIT_ACTIONS
+    ]
+    form.area.choices = [("", _("All my areas"))] + services.area_choices(admin)
+    action = form.action.data if form.action.data in services.AUDIT_ACTIONS else ""
+    area = _scope_area_arg("area")
+    page = services.paginate(
+        services.audit_query(admin, action=action, area=area),
+        _page_arg(),
+        services.AUDIT_PER_PAGE,
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        args={k: v for k, v in (("action", action), ("area", area.id if area else "")) if v},
+        action_labels=AUDIT_ACTION_LABELS,
+    )

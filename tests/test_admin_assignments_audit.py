@@ -1,0 +1,268 @@
+"""Required modules with due dates, and the audit log scoped to the admin's areas."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from learnapp import db
+from learnapp.models import Assignment, AuditEvent, ModuleStatus
+from learnapp.models.base import utcnow
+from tests.admin_support import (
+    area_id,
+    audit_actions,
+    make_admin,
+    published_module,
+    row_counts,
+    send,
+    text,
+    user_id,
+)
+
+EN = {"Accept-Language": "en"}
+
+
+def in_days(days: int) -> date:
+    return utcnow().date() + timedelta(days=days)
+
+
+def assignments(app) -> list[tuple[int, int, date]]:
+    with app.app_context():
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(Assignment.module_id, Assignment.area_id, Assignment.due_on).order_by(
+                    Assignment.id
+                )
+            )
+        ]
+
+
+def assignment_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Assignment.id).order_by(Assignment.id.desc()))
+
+
+def require(client, module: int, area: int, due: date | str, **kw):
+    due_on = due.isoformat() if isinstance(due, date) else due
+    return send(
+        client, "/admin/assignments", {"module_id": module, "area_id": area, "due_on": due_on}, **kw
+    )
+
+
+# --- required modules --------------------------------------------------------------------
+
+
+def test_does_a_required_module_reach_the_learners_home_page(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    response = require(client, module, kn, in_days(30))
+    assert response.status_code == 302
+    assert assignments(demo) == [(module, kn, in_days(30))]
+    assert ("assignment_create", f"cell-meetings-101 due {in_days(30).isoformat()}") in (
+        audit_actions(demo, "assignment_create")
+    )
+    listing = text(client.get("/admin/assignments", headers=EN))
+    assert "Better cell meetings" in listing and "Kháng Nhật" in listing
+    auth.sign_out()
+    auth.sign_in("learner")  # in Lềm, under Kháng Nhật
+    assert "Required by" in text(client.get("/", headers=EN))
+    auth.sign_out()
+    auth.sign_in("learner2")  # in Tú Quận
+    assert "Required by" not in text(client.get("/", headers=EN))
+
+
+def test_does_requiring_the_same_module_again_change_the_date(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    require(client, module, kn, in_days(30))
+    response = require(client, module, kn, in_days(60), follow_redirects=True)
+    assert "its due date has been changed" in text(response)
+    assert assignments(demo) == [(module, kn, in_days(60))]
+    assert len(audit_actions(demo, "assignment_change")) == 1
+
+
+def test_is_a_bad_assignment_refused_with_a_message(demo, client, auth):
+    module = published_module(demo)
+    with demo.app_context():
+        from learnapp.models import Module
+
+        draft = Module(slug="draft-one", status=ModuleStatus.DRAFT)
+        db.session.add(draft)
+        db.session.commit()
+        draft_id = draft.id
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    before = row_counts(demo)
+    cases = [
+        ((module, kn, in_days(-1)), "The due date cannot be in the past."),
+        ((module, kn, "31/02/2026"), "Enter a date, for example"),
+        ((module, kn, ""), "Enter the due date."),
+        ((draft_id, kn, in_days(5)), "Choose a published module from the list."),
+        ((987654, kn, in_days(5)), "Choose a published module from the list."),
+        ((module, "", in_days(5)), "Choose an area from the list."),
+        ((module, 987654, in_days(5)), "This area is not one you manage."),
+    ]
+    for args, message in cases:
+        response = require(client, *args)
+        assert response.status_code == 200
+        assert message in text(response), args
+    assert row_counts(demo) == before
+
+
+def test_can_the_due_date_be_changed_and_the_assignment_deleted_after_confirmation(
+    demo, client, auth
+):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    require(client, module, kn, in_days(30))
+    aid = assignment_id(demo)
+    response = send(client, f"/admin/assignments/{aid}", {"due_on": in_days(10).isoformat()})
+    assert response.status_code == 302
+    assert assignments(demo) == [(module, kn, in_days(10))]
+    response = send(client, f"/admin/assignments/{aid}", {"due_on": in_days(-3).isoformat()})
+    assert "cannot be in the past" in text(response)
+    assert assignments(demo) == [(module, kn, in_days(10))]
+
+    # Asking to delete shows a confirmation and deletes nothing.
+    page = text(client.get(f"/admin/assignments/{aid}/delete", headers=EN))
+    assert "Stop requiring a module?" in page
+    assert assignments(demo) != []
+    response = send(client, f"/admin/assignments/{aid}/delete")
+    assert response.status_code == 302
+    assert assignments(demo) == []
+    actions = [a for a, _ in audit_actions(demo) if a.startswith("assignment_")]
+    assert actions == ["assignment_create", "assignment_change", "assignment_delete"]
+
+
+def test_is_deleting_an_assignment_refused_without_a_csrf_token(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    require(client, module, area_id(demo, "Kháng Nhật"), in_days(30))
+    response = client.post(f"/admin/assignments/{assignment_id(demo)}/delete")
+    assert response.status_code == 400
+    assert len(assignments(demo)) == 1
+
+
+def test_does_a_commune_admin_get_404_for_another_communes_assignment(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    tu_quan = area_id(demo, "Tú Quận")
+    require(client, module, tu_quan, in_days(30))
+    aid = assignment_id(demo)
+    auth.sign_out()
+    make_admin(demo, "kn-admin", "Kháng Nhật")
+    auth.sign_in("kn-admin")
+    before = assignments(demo)
+    assert "Tú Quận" not in text(client.get("/admin/assignments"))
+    assert client.get(f"/admin/assignments/{aid}").status_code == 404
+    assert client.get(f"/admin/assignments/{aid}/delete").status_code == 404
+    response = send(client, f"/admin/assignments/{aid}", {"due_on": in_days(90).isoformat()})
+    assert response.status_code == 404
+    assert send(client, f"/admin/assignments/{aid}/delete").status_code == 404
+    # Posting Tú Quận's id as the area of a new assignment is refused too.
+    response = require(client, module, tu_quan, in_days(40))
+    assert "This area is not one you manage." in text(response)
+    # ...and so is the province above the commune.
+    response = require(client, module, area_id(demo, "Tuyên Quang"), in_days(40))
+    assert "This area is not one you manage." in text(response)
+    assert assignments(demo) == before
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+
+def test_does_the_audit_log_show_who_what_whom_where_and_when(demo, client, auth):
+    auth.sign_in("admin")
+    learner = user_id(demo, "learner")
+    send(client, f"/admin/people/{learner}/deactivate")
+    page = text(client.get("/admin/audit?action=account_deactivate", headers=EN))
+    row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "Phạm Quốc Tuấn" in row  # who
+    assert "Account deactivated" in row  # what
+    assert "Hoàng Văn An" in row  # whom
+    assert "Lềm" in row  # where
+    assert "127.0.0.1" in row  # from where
+    stamp = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row)[0]
+    with demo.app_context():
+        at = db.session.scalar(
+            select(AuditEvent.at).where(AuditEvent.action == "account_deactivate")
+        )
+    assert stamp == at.strftime("%Y-%m-%d %H:%M:%S")  # stored and shown in UTC
+    assert "When (UTC)" in page
+
+
+def test_does_a_commune_admin_see_only_their_communes_events(demo, client, auth):
+    from tests.conftest import Auth
+
+    for username in ("learner", "learner2"):
+        other = demo.test_client()
+        Auth(other).sign_in(username)
+    make_admin(demo, "kn-admin", "Kháng Nhật")
+    auth.sign_in("kn-admin")
+    page = text(client.get("/admin/audit?action=sign_in", headers=EN))
+    assert "Hoàng Văn An" in page  # signed in in Lềm
+    assert "Ma Thị Bình" not in page  # signed in in Cây Nhãn, Tú Quận
+    tu_quan = area_id(demo, "Tú Quận")
+    assert client.get(f"/admin/audit?area={tu_quan}").status_code == 404
+    lem = area_id(demo, "Lềm")
+    assert "Hoàng Văn An" in text(client.get(f"/admin/audit?area={lem}&action=sign_in"))
+
+
+def test_does_the_audit_log_filter_by_action_and_area_and_page(demo, client, auth):
+    auth.sign_in("admin")
+    lem = area_id(demo, "Lềm")
+    for n in range(60):
+        send(client, f"/admin/areas/{lem}/rename", {"name": f"Lềm {n}"})
+    first = text(client.get("/admin/audit?action=area_rename", headers=EN))
+    assert "60 events" in first and "Page 1 of 2" in first
+    assert first.index("Lềm 58 -&gt; Lềm 59") < first.index("Lềm 57 -&gt; Lềm 58")  # newest first
+    second = text(client.get("/admin/audit?action=area_rename&page=2", headers=EN))
+    assert "Lềm -&gt; Lềm 0" in second and "Lềm 58 -&gt; Lềm 59" not in second
+    by_area = text(client.get(f"/admin/audit?area={area_id(demo, 'Cây Nhãn')}", headers=EN))
+    assert "Area renamed" not in by_area.split("<tbody>")[-1]
+    # An unknown action filters nothing out and breaks nothing.
+    assert client.get("/admin/audit?action=%0Adrop").status_code == 200
+
+
+def test_is_every_admin_change_recorded_in_the_audit_log(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    lem = area_id(demo, "Lềm")
+    learner = user_id(demo, "learner")
+    send(
+        client, "/admin/people/new", {"full_name": "Lò Văn Ươn", "area_id": lem, "roles": "learner"}
+    )
+    send(client, f"/admin/people/{learner}/deactivate")
+    send(client, f"/admin/people/{learner}/reactivate")
+    send(client, f"/admin/people/{learner}/reset-password")
+    send(client, f"/admin/areas/{kn}/children", {"name": "Bản Mới", "level": "village"})
+    send(client, f"/admin/areas/{lem}/rename", {"name": "Lềm Mới"})
+    send(client, f"/admin/areas/{lem}/move", {"parent_id": area_id(demo, "Sơn Nam")})
+    require(client, module, kn, in_days(30))
+    send(client, f"/admin/assignments/{assignment_id(demo)}", {"due_on": in_days(9).isoformat()})
+    send(client, f"/admin/assignments/{assignment_id(demo)}/delete")
+    recorded = {a for a, _ in audit_actions(demo)}
+    assert {
+        "account_create",
+        "role_grant",
+        "account_deactivate",
+        "account_reactivate",
+        "password_reset",
+        "area_create",
+        "area_rename",
+        "area_move",
+        "assignment_create",
+        "assignment_change",
+        "assignment_delete",
+    } <= recorded
+    # Never a password in the log.
+    with demo.app_context():
+        details = " ".join(db.session.scalars(select(AuditEvent.detail)))
+    assert "learnapp-demo" not in details
