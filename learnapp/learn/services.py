@@ -171,6 +171,7 @@ def record_lesson_done(user: User, lesson: Lesson) -> bool:
     except IntegrityError:
         return False  # the same tap arrived twice
     user.last_active_at = utcnow()
+    progress.refresh(user.id, lesson.module_id)
     return True
 
 

@@ -7,11 +7,11 @@ exports and aggregates all select from it, so the scope is applied once, in SQL.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import (
-    Integer,
     Select,
     and_,
     case,
@@ -21,20 +21,17 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from learnapp.models import (
     Area,
     AreaClosure,
     Assignment,
-    AttemptStatus,
-    Certificate,
     Lesson,
-    LessonProgress,
     Module,
+    ModuleProgress,
     ModuleStatus,
-    Quiz,
-    QuizAttempt,
     Role,
     RoleGrant,
     User,
@@ -57,10 +54,11 @@ def published_module_ids() -> Select:
 def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
     """One row per active learner under the area, with their progress facts.
 
-    Columns: user_id, area_id, full_name, username, phone, last_active_at, certs,
-    is_active_learner (any lesson done or attempt submitted), best (average of best
-    quiz percent per module, NULL if none), overdue (required modules past due and not
-    completed).
+    Columns: user_id, area_id, full_name, username, phone, last_active_at, certs
+    (modules completed), started (1 if any lesson done or attempt submitted), best
+    (average over modules of the best quiz percent, NULL if none), overdue (required
+    modules past due and not completed). Read from module_progress, one row per
+    learner and module, so the cost follows the learners in scope, not their history.
     """
 
     def module_filter(column):  # noqa: ANN001, ANN202
@@ -68,70 +66,46 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
             return column == module_id
         return column.in_(published_module_ids())
 
-    certs = (
-        select(func.count(Certificate.id))
-        .where(Certificate.user_id == User.id, module_filter(Certificate.module_id))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    did_lesson = exists(
-        select(LessonProgress.id)
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.user_id == User.id, module_filter(Lesson.module_id))
-        .correlate(User)
-    )
-    did_quiz = exists(
-        select(QuizAttempt.id)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.user_id == User.id,
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
-            module_filter(Quiz.module_id),
-        )
-        .correlate(User)
-    )
-    # Best percent per (learner, quiz), averaged per learner: the derived table is
-    # limited to the subtree's learners so a commune's page never scans the province.
     scoped_users = select(User.id).where(User.area_id.in_(_subtree(area_id)))
-    best_per_quiz = (
+    progress = (
         select(
-            QuizAttempt.user_id.label("user_id"),
-            func.max(QuizAttempt.percent).label("best"),
-        )
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
-            QuizAttempt.user_id.in_(scoped_users),
-            module_filter(Quiz.module_id),
-        )
-        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
-        .subquery("best_per_quiz")
-    )
-    best = (
-        select(best_per_quiz.c.user_id, func.avg(best_per_quiz.c.best).label("best"))
-        .group_by(best_per_quiz.c.user_id)
-        .subquery("best")
-    )
-    overdue = (
-        select(func.count(func.distinct(Assignment.module_id)))
-        .join(AreaClosure, AreaClosure.ancestor_id == Assignment.area_id)
-        .where(
-            AreaClosure.descendant_id == User.area_id,
-            Assignment.due_on < today,
-            module_filter(Assignment.module_id),
-            # Correlated to the learner row two levels up: without it the inner query
-            # gets its own user_account and anyone's certificate clears everyone.
-            ~exists(
-                select(Certificate.id)
-                .where(
-                    Certificate.user_id == User.id,
-                    Certificate.module_id == Assignment.module_id,
+            ModuleProgress.user_id.label("user_id"),
+            func.count(ModuleProgress.completed_at).label("certs"),
+            func.max(
+                case(
+                    (or_(ModuleProgress.lessons_done > 0, ModuleProgress.attempts > 0), 1),
+                    else_=0,
                 )
-                .correlate(User, Assignment)
+            ).label("started"),
+            func.avg(ModuleProgress.best_percent).label("best"),
+        )
+        .where(ModuleProgress.user_id.in_(scoped_users), module_filter(ModuleProgress.module_id))
+        .group_by(ModuleProgress.user_id)
+        .subquery("progress")
+    )
+    learner = aliased(User)
+    overdue = (
+        select(
+            learner.id.label("user_id"),
+            func.count(func.distinct(Assignment.module_id)).label("overdue"),
+        )
+        .join(AreaClosure, AreaClosure.descendant_id == learner.area_id)
+        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.user_id == learner.id,
+                ModuleProgress.module_id == Assignment.module_id,
             ),
         )
-        .correlate(User)
-        .scalar_subquery()
+        .where(
+            learner.area_id.in_(_subtree(area_id)),
+            Assignment.due_on < today,
+            module_filter(Assignment.module_id),
+            ModuleProgress.completed_at.is_(None),
+        )
+        .group_by(learner.id)
+        .subquery("overdue")
     )
     is_learner = exists(
         select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
@@ -144,12 +118,13 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
             User.username.label("username"),
             User.phone.label("phone"),
             User.last_active_at.label("last_active_at"),
-            certs.label("certs"),
-            case((or_(did_lesson, did_quiz), 1), else_=0).label("started"),
-            best.c.best.label("best"),
-            overdue.label("overdue"),
+            func.coalesce(progress.c.certs, 0).label("certs"),
+            func.coalesce(progress.c.started, 0).label("started"),
+            progress.c.best.label("best"),
+            func.coalesce(overdue.c.overdue, 0).label("overdue"),
         )
-        .outerjoin(best, best.c.user_id == User.id)
+        .outerjoin(progress, progress.c.user_id == User.id)
+        .outerjoin(overdue, overdue.c.user_id == User.id)
         .where(User.area_id.in_(_subtree(area_id)), User.is_active.is_(True), is_learner)
         .subquery("facts")
     )
@@ -183,15 +158,45 @@ def filtered(facts: Subquery, filters: Filters, modules_needed: int) -> Select:
     elif filters.status in ("completed", "in_progress", "not_started"):
         query = query.where(status_expr(facts, modules_needed) == filters.status)
     if filters.search:
-        pattern = f"%{filters.search.lower()}%"
+        pattern = f"%{fold(filters.search)}%"
         query = query.where(
             or_(
-                func.lower(facts.c.full_name).like(pattern),
+                facts.c.full_name.regexp_match(name_pattern(filters.search)),
                 func.lower(facts.c.username).like(pattern),
                 facts.c.phone.like(pattern),
             )
         )
     return query
+
+
+# Vietnamese letters with marks. A name is searched without regard to them ("binh"
+# finds "Bình", as many type on a phone) or to case, which SQLite's lower() cannot do
+# beyond ASCII: each letter of the search becomes a class of all its forms.
+_MARKED = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese marks: "Đức" -> "duc"."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+_FORMS = {
+    letter: letter + "".join(m for m in _MARKED if fold(m) == letter)
+    for letter in "abcdefghijklmnopqrstuvwxyz"
+}
+_CLASSES = {letter: f"[{forms}{forms.upper()}]" for letter, forms in _FORMS.items()}
+
+
+def name_pattern(search: str) -> str:
+    """A regular expression (the same on SQLite and PostgreSQL) for the search in a name."""
+    parts = []
+    for char in fold(search):
+        if char in _CLASSES:
+            parts.append(_CLASSES[char])
+        else:
+            parts.append(char if char.isalnum() else "\\" + char)
+    return "".join(parts)
 
 
 def summary(facts: Subquery, modules_needed: int) -> Select:
@@ -256,27 +261,6 @@ def overdue_list(area_id: int, today: date) -> Select:
         .correlate(Assignment)
         .scalar_subquery()
     )
-    lessons_done = (
-        select(func.count(LessonProgress.id))
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(
-            LessonProgress.user_id == User.id,
-            Lesson.module_id == Assignment.module_id,
-            Lesson.is_retired.is_(False),
-        )
-        .correlate(User, Assignment)
-        .scalar_subquery()
-    )
-    quiz_passed = exists(
-        select(QuizAttempt.id)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(
-            QuizAttempt.user_id == User.id,
-            Quiz.module_id == Assignment.module_id,
-            QuizAttempt.passed.is_(True),
-        )
-        .correlate(User, Assignment)
-    )
     is_learner = exists(
         select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
     )
@@ -289,23 +273,28 @@ def overdue_list(area_id: int, today: date) -> Select:
             Assignment.module_id,
             func.min(Assignment.due_on).label("due_on"),
             lessons_total.label("lessons_total"),
-            lessons_done.label("lessons_done"),
-            case((quiz_passed, 1), else_=0).cast(Integer).label("quiz_passed"),
+            func.coalesce(func.max(ModuleProgress.lessons_done), 0).label("lessons_done"),
+            func.coalesce(func.max(case((ModuleProgress.passed, 1), else_=0)), 0).label(
+                "quiz_passed"
+            ),
         )
         .join(Area, Area.id == User.area_id)
         .join(AreaClosure, AreaClosure.descendant_id == User.area_id)
         .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.user_id == User.id,
+                ModuleProgress.module_id == Assignment.module_id,
+            ),
+        )
         .where(
             User.area_id.in_(_subtree(area_id)),
             User.is_active.is_(True),
             is_learner,
             Assignment.due_on < today,
             Assignment.module_id.in_(published_module_ids()),
-            ~exists(
-                select(Certificate.id).where(
-                    Certificate.user_id == User.id, Certificate.module_id == Assignment.module_id
-                )
-            ),
+            ModuleProgress.completed_at.is_(None),
         )
         .group_by(User.id, User.full_name, User.phone, Area.name, Assignment.module_id)
         .order_by(Area.name, User.full_name)

@@ -97,8 +97,10 @@ def learner_rows(facts, filters: Filters, needed: int, sort: str, descending: bo
     query = select(base, Area.name.label("village")).join(Area, Area.id == base.c.area_id)
     column = LEARNER_SORTS.get(sort, "full_name")
     order_col = Area.name if column == "village" else base.c[column]
-    direction = desc if descending else asc
-    return query.order_by(direction(order_col), asc(base.c.full_name), asc(base.c.user_id))
+    # No score and never active count as the lowest, as in the sub-area table; left to
+    # the database, NULLs would come first on SQLite and last on PostgreSQL.
+    ordered = desc(order_col).nulls_last() if descending else asc(order_col).nulls_first()
+    return query.order_by(ordered, asc(base.c.full_name), asc(base.c.user_id))
 
 
 def dashboard(
