@@ -15,7 +15,7 @@ from learnapp.content import sources as s
 from learnapp.content.importer import ImportReport, apply_module
 from learnapp.content.loader import load_courses
 from learnapp.content.snapshot import from_data, source_from_db, to_data
-from learnapp.content.writer import write_module
+from learnapp.content.writer import with_local_images, write_module
 from learnapp.errors import DomainError
 from learnapp.models import Module, ModuleDraft, ModuleStatus, ModuleVersion, User
 from learnapp.models.base import utcnow
@@ -209,7 +209,9 @@ def publish(module: Module, draft: ModuleDraft, user: User, media_dir: Path) -> 
     """Make the draft the module's new published version; the draft is then gone."""
     if module.published_at is not None and draft.base_version != module.version:
         raise DomainError("draft_out_of_date")
-    checked = validate(load(draft))
+    # Pictures uploaded in the editor are linked as /media/<name>: carry them along as
+    # the module's images/, the way course files hold them.
+    checked = validate(with_local_images(load(draft), media_dir))
     apply_module(checked, media_dir, ImportReport(), origin="web", user=user)
     db.session.delete(draft)
     audit.record("module_publish", actor=user, detail=f"{module.slug} v{module.version}")

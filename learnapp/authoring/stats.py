@@ -2,7 +2,9 @@
 tell learners who know the topic from those who do not, and which wrong answer draws
 people most; and per module, the best scores and how many tries passing takes.
 
-Only submitted attempts count. An attempt still open, or abandoned, counts nowhere.
+Only submitted attempts count, and all of them: a learner's retakes too, not only the
+first try (Moodle can be set either way). An attempt still open counts nowhere; one
+closed because its time ran out counts as submitted, with no points.
 
 Per question
   answered: how many submitted attempts had the question (a question left blank counts,
@@ -15,7 +17,7 @@ Per question
     It is the correlation (Pearson's) between the score on this question and the score
     on the rest of the same attempt (the attempt's score minus this question's), over
     the attempts that had the question. Near 1: strong learners get it right and weak
-    ones do not, the question separates them well (Moodle's rule of thumb: 0.3 and above
+    ones do not, the question separates them well (a common rule of thumb: 0.3 and above
     is good). Near 0: it tells them apart no better than chance. Below 0: strong learners
     get it wrong more often than weak ones; check the wording and the answer key. None
     when fewer than two attempts had it, or when everyone scored the same on it or on
@@ -100,7 +102,12 @@ def answer_sums(quiz_id: int) -> Select:
             func.sum(y * y).label("syy"),
         )
         .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
-        .where(*_submitted(quiz_id))
+        .where(
+            *_submitted(quiz_id),
+            # Implied by the attempt's quiz, but lets the question_id index read this
+            # quiz's answers only rather than every quiz's.
+            AttemptAnswer.question_id.in_(select(Question.id).where(Question.quiz_id == quiz_id)),
+        )
         .group_by(AttemptAnswer.question_id)
     )
 
@@ -238,6 +245,7 @@ def learner_rows(quiz_id: int) -> Select:
 
 
 def module_totals(quiz_id: int) -> Select:
+    """One row: attempts, learners, average best, learners passed, average attempts to pass."""
     per_learner = learner_rows(quiz_id).subquery("per_learner")
     return select(
         func.coalesce(func.sum(per_learner.c.attempts), 0).label("attempts"),

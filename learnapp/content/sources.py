@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 
@@ -110,6 +111,14 @@ def content_hash(module: ModuleSource) -> str:
     """
     data = asdict(module)
     data.pop("source_hash")
-    data["images"] = {name: hashlib.sha256(b).hexdigest() for name, b in module.images.items()}
+    digests = {name: hashlib.sha256(b).hexdigest() for name, b in module.images.items()}
+    data["images"] = sorted(set(digests.values()))
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # A picture is known by its content, not its file name: the database keeps only the
+    # content-derived name, so an export cannot give back "map.png".
+    canonical = re.sub(
+        r"images/([a-z0-9][a-z0-9_-]*\.(?:png|jpg|jpeg|webp))",
+        lambda m: "images/" + digests.get(m.group(1), m.group(1)),
+        canonical,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
