@@ -67,6 +67,8 @@ def normalise_username(raw: str) -> str:
 
 def find_user(identifier: str) -> User | None:
     """The account whose username or phone number is the identifier."""
+    if "\x00" in identifier:
+        return None  # no account has one, and PostgreSQL refuses NUL in a query parameter
     username = normalise_username(identifier)
     phone = normalise_phone(identifier)
     conditions = [func.lower(User.username) == username]

@@ -40,15 +40,29 @@ QUESTION_KEYS = {
 }
 CHOICE_KEYS = {"text", "correct", "feedback"}
 LINE = "__line__"
+KEY_LINES = "__key_lines__"
+_BOOKKEEPING = {LINE, KEY_LINES}
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line each mapping starts on."""
+    """A safe loader that remembers the line of each mapping and of each of its keys."""
+
+    line_offset = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         mapping = super().construct_mapping(node, deep=deep)
-        mapping[LINE] = node.start_mark.line + 1
+        mapping[LINE] = node.start_mark.line + 1 + self.line_offset
+        mapping[KEY_LINES] = {
+            key_node.value: key_node.start_mark.line + 1 + self.line_offset
+            for key_node, _ in node.value
+            if isinstance(key_node, yaml.ScalarNode)
+        }
         return mapping
+
+
+def line_of(data: dict, key: str | None = None) -> int:
+    """The line a key is written on, else the line its mapping starts on."""
+    return data.get(KEY_LINES, {}).get(key, data.get(LINE, 1))
 
 
 class _Reader:
@@ -76,14 +90,18 @@ class _Reader:
             return None
 
     def load_yaml(self, path: Path, text: str, first_line: int = 1) -> Any:
+        loader = _LineLoader(text)
+        loader.line_offset = first_line - 1
         try:
-            return yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
+            return loader.get_single_data()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = first_line + (mark.line if mark else 0)
             reason = getattr(exc, "problem", None) or str(exc)
             self.problem(path, line, f"YAML cannot be read: {reason}")
             return None
+        finally:
+            loader.dispose()
 
     # --- small typed getters that record a problem instead of raising ---
 
@@ -91,30 +109,32 @@ class _Reader:
         value = data.get(key)
         if value is None:
             if required:
-                self.problem(path, data.get(LINE, 1), f"'{key}' is missing")
+                self.problem(path, line_of(data), f"'{key}' is missing")
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.problem(path, data.get(LINE, 1), f"'{key}' must be text")
+            self.problem(path, line_of(data, key), f"'{key}' must be text")
             return ""
         text = str(value).strip()
         if required and not text:
-            self.problem(path, data.get(LINE, 1), f"'{key}' is empty")
+            self.problem(path, line_of(data, key), f"'{key}' is empty")
         return text
 
     def get_int(self, data: dict, key: str, path: Path, default: int, low: int, high: int) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.problem(
-                path, data.get(LINE, 1), f"'{key}' must be a whole number from {low} to {high}"
+                path, line_of(data, key), f"'{key}' must be a whole number from {low} to {high}"
             )
             return default
         return value
 
     def unknown_keys(self, data: dict, allowed: set[str], path: Path, what: str) -> None:
-        extra = sorted(k for k in data if k != LINE and k not in allowed)
+        extra = sorted(k for k in data if k not in _BOOKKEEPING and k not in allowed)
         if extra:
             self.problem(
-                path, data.get(LINE, 1), f"unknown key(s) in {what}: {', '.join(map(str, extra))}"
+                path,
+                line_of(data, extra[0]),
+                f"unknown key(s) in {what}: {', '.join(map(str, extra))}",
             )
 
 
@@ -244,7 +264,7 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
                 correct = raw_choice.get("correct", False)
                 if not isinstance(correct, bool):
                     reader.problem(
-                        path, raw_choice.get(LINE, line), "'correct' must be true or false"
+                        path, line_of(raw_choice, "correct"), "'correct' must be true or false"
                     )
                     correct = False
                 choices.append(
@@ -364,7 +384,9 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
     default_language = meta.get("default_language", "vi")
     if default_language not in languages:
         reader.problem(
-            module_file, meta.get(LINE, 1), f"default_language '{default_language}' has no folder"
+            module_file,
+            line_of(meta, "default_language"),
+            f"default_language '{default_language}' has no folder",
         )
     titles, summaries = {}, {}
     for key, target in (("title", titles), ("summary", summaries)):
@@ -372,7 +394,7 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
         if not isinstance(value, dict):
             reader.problem(
                 module_file,
-                meta.get(LINE, 1),
+                line_of(meta, key),
                 f"'{key}' must give one line per language, e.g. vi: ...",
             )
             continue
@@ -382,12 +404,12 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
     if completion not in COMPLETION_RULES:
         reader.problem(
             module_file,
-            meta.get(LINE, 1),
+            line_of(meta, "completion"),
             f"completion must be one of {', '.join(COMPLETION_RULES)}",
         )
     quiz = meta.get("quiz") or {}
     if not isinstance(quiz, dict):
-        reader.problem(module_file, meta.get(LINE, 1), "'quiz' must be a mapping")
+        reader.problem(module_file, line_of(meta, "quiz"), "'quiz' must be a mapping")
         quiz = {}
     reader.unknown_keys(quiz, QUIZ_KEYS, module_file, "quiz settings")
 
@@ -427,12 +449,14 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
     if completion != "lessons" and not module.questions:
         reader.problem(
             module_file,
-            meta.get(LINE, 1),
+            line_of(meta, "completion"),
             f"completion '{completion}' needs a quiz.yml with questions",
         )
     if completion != "quiz" and not module.lessons:
         reader.problem(
-            module_file, meta.get(LINE, 1), f"completion '{completion}' needs at least one lesson"
+            module_file,
+            line_of(meta, "completion"),
+            f"completion '{completion}' needs at least one lesson",
         )
     return module
 

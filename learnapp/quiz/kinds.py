@@ -75,8 +75,9 @@ class TrueFalse(SingleChoice):
 
 
 class MultipleAnswer(Kind):
-    """Each right tick earns 1/k of the points (k = number of right choices), each wrong
-    tick takes 1/k away, never below zero; ticking everything earns nothing."""
+    """Each right tick earns 1/k of the points (k = right choices); each wrong tick takes
+    away 1/w (w = wrong choices), never below zero. So ticking everything earns nothing,
+    however many of the choices are right."""
 
     type = QuestionType.MULTIPLE
     template = "quiz/kinds/multiple.html"
@@ -89,8 +90,11 @@ class MultipleAnswer(Kind):
         if not correct:
             return 0.0
         ticked = set(response.choice_ids)
-        earned = len(ticked & correct) - len(ticked - correct)
-        return max(0.0, earned / len(correct))
+        wrong = len(question.choices) - len(correct)
+        earned = len(ticked & correct) / len(correct)
+        if wrong:
+            earned -= len(ticked - correct) / wrong
+        return max(0.0, earned)
 
 
 class ShortAnswer(Kind):

@@ -4,6 +4,7 @@ here on the server only; the browser never sees which choice is right before sub
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
 from learnapp.errors import DomainError
+from learnapp.learn import progress
 from learnapp.models import (
     AnswerChoice,
     AttemptAnswer,
@@ -197,10 +199,12 @@ def submit_attempt(
         attempt.answers.append(answer)
     attempt.score = round(score, 4)
     attempt.max_score = max_score
-    attempt.percent = int(score * 100 // max_score) if max_score else 0
-    # Compared exactly, so 7 of 10 passes a 70% mark whatever floating point says.
+    # Partial credits summed in floating point can land a hair below a whole number
+    # (6.999...); the same tolerance keeps the shown percent and pass/fail in agreement.
+    attempt.percent = math.floor(score * 100 / max_score + 1e-9) if max_score else 0
     attempt.passed = max_score > 0 and score * 100 >= quiz.pass_mark * max_score - 1e-9
     db.session.flush()
+    progress.refresh(attempt.user_id, quiz.module_id)
     return attempt
 
 

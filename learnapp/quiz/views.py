@@ -68,7 +68,8 @@ def start(slug: str):
     try:
         attempt = services.start_attempt(current_user, quiz, content_language())
     except services.NoAttemptsLeft:
-        db.session.rollback()
+        # Keep what start_attempt did before refusing: it may have closed an expired attempt.
+        db.session.commit()
         flash(_("You have used all the attempts for this quiz."), "error")
         return redirect(url_for("quiz.overview", slug=slug))
     db.session.commit()
