@@ -199,57 +199,93 @@ def name_pattern(search: str) -> str:
     return "".join(parts)
 
 
-def summary(facts: Subquery, modules_needed: int) -> Select:
-    """Learners, completed, in progress, not started and overdue counts."""
-    status = status_expr(facts, modules_needed)
-    return select(
-        func.count().label("learners"),
-        func.coalesce(func.sum(case((status == "completed", 1), else_=0)), 0).label("completed"),
-        func.coalesce(func.sum(case((status == "in_progress", 1), else_=0)), 0).label(
-            "in_progress"
-        ),
-        func.coalesce(func.sum(case((status == "not_started", 1), else_=0)), 0).label(
-            "not_started"
-        ),
-        func.coalesce(func.sum(case((facts.c.overdue > 0, 1), else_=0)), 0).label("overdue"),
-        func.avg(facts.c.best).label("average_best"),
-        func.coalesce(func.sum(facts.c.certs), 0).label("certificates"),
-    )
+def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:
+    """The area's figures split by direct sub-area, in one pass over the learners.
 
-
-def sub_areas(facts: Subquery, area_id: int, modules_needed: int) -> Select:
-    """The direct sub-areas with learners, completion, average best score, overdue."""
+    Each learner falls in one bucket: the direct sub-area that holds their village, or
+    the area itself for people placed on it directly. The page's summary is the sum of
+    the buckets, so one aggregate serves both the summary and the sub-area table.
+    """
     closure = AreaClosure
     status = status_expr(facts, modules_needed)
-    counted = (
-        select(
-            closure.ancestor_id.label("area_id"),
-            func.count(facts.c.user_id).label("learners"),
-            func.coalesce(func.sum(case((status == "completed", 1), else_=0)), 0).label(
-                "completed"
-            ),
-            func.coalesce(func.sum(facts.c.certs), 0).label("certificates"),
-            func.avg(facts.c.best).label("average_best"),
-            func.coalesce(func.sum(case((facts.c.overdue > 0, 1), else_=0)), 0).label("overdue"),
-        )
-        .join(facts, facts.c.area_id == closure.descendant_id)
+    placement = (
+        select(closure.descendant_id.label("area_id"), closure.ancestor_id.label("bucket"))
         .where(closure.ancestor_id.in_(select(Area.id).where(Area.parent_id == area_id)))
-        .group_by(closure.ancestor_id)
-        .subquery("counted")
+        .union_all(select(literal(area_id).label("area_id"), literal(area_id).label("bucket")))
+        .subquery("placement")
     )
+
+    def count_of(condition):  # noqa: ANN001, ANN202
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
     return (
         select(
-            Area.id,
-            Area.name,
-            Area.level,
-            func.coalesce(counted.c.learners, 0).label("learners"),
-            func.coalesce(counted.c.completed, 0).label("completed"),
-            func.coalesce(counted.c.certificates, 0).label("certificates"),
-            counted.c.average_best,
-            func.coalesce(counted.c.overdue, 0).label("overdue"),
+            placement.c.bucket,
+            func.count(facts.c.user_id).label("learners"),
+            count_of(status == "completed").label("completed"),
+            count_of(status == "in_progress").label("in_progress"),
+            count_of(status == "not_started").label("not_started"),
+            count_of(facts.c.overdue > 0).label("overdue"),
+            func.coalesce(func.sum(facts.c.certs), 0).label("certificates"),
+            func.sum(facts.c.best).label("best_sum"),
+            func.count(facts.c.best).label("best_count"),
         )
-        .outerjoin(counted, counted.c.area_id == Area.id)
-        .where(Area.parent_id == area_id)
+        .join(facts, facts.c.area_id == placement.c.area_id)
+        .group_by(placement.c.bucket)
+    )
+
+
+def module_breakdown(area_id: int, today: date) -> Select:
+    """Per published module: learners, completed, in progress, not started, overdue.
+
+    One pass over (learner, module) pairs instead of one query per module.
+    """
+    learner_ids = select(RoleGrant.user_id).where(RoleGrant.role == Role.LEARNER)
+    overdue_places = (
+        select(AreaClosure.descendant_id.label("area_id"), Assignment.module_id.label("module_id"))
+        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .where(Assignment.due_on < today, AreaClosure.descendant_id.in_(_subtree(area_id)))
+        .distinct()
+        .subquery("overdue_places")
+    )
+    completed = ModuleProgress.completed_at.is_not(None)
+    # No progress row yet reads as zeros, not NULLs, or "not started" would miss them.
+    started = or_(
+        func.coalesce(ModuleProgress.lessons_done, 0) > 0,
+        func.coalesce(ModuleProgress.attempts, 0) > 0,
+    )
+
+    def count_of(condition):  # noqa: ANN001, ANN202
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return (
+        select(
+            Module.id.label("module_id"),
+            func.count().label("learners"),
+            count_of(completed).label("completed"),
+            count_of(and_(~completed, started)).label("in_progress"),
+            count_of(and_(~completed, ~started)).label("not_started"),
+            count_of(and_(overdue_places.c.module_id.is_not(None), ~completed)).label("overdue"),
+        )
+        .select_from(User)
+        .join(Module, Module.status == ModuleStatus.PUBLISHED)
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.user_id == User.id, ModuleProgress.module_id == Module.id),
+        )
+        .outerjoin(
+            overdue_places,
+            and_(
+                overdue_places.c.area_id == User.area_id,
+                overdue_places.c.module_id == Module.id,
+            ),
+        )
+        .where(
+            User.area_id.in_(_subtree(area_id)),
+            User.is_active.is_(True),
+            User.id.in_(learner_ids),
+        )
+        .group_by(Module.id)
     )
 
 

@@ -39,10 +39,33 @@ class SubAreaRow:
 
 
 @dataclass
+class Summary:
+    learners: int = 0
+    completed: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    certificates: int = 0
+    best_sum: float = 0.0
+    best_count: int = 0
+
+    @property
+    def average_best(self) -> float | None:
+        return self.best_sum / self.best_count if self.best_count else None
+
+    def add(self, row: Row) -> None:
+        for name in ("learners", "completed", "in_progress", "not_started", "overdue"):
+            setattr(self, name, getattr(self, name) + row._mapping[name])
+        self.certificates += row.certificates
+        self.best_sum += float(row.best_sum or 0)
+        self.best_count += row.best_count
+
+
+@dataclass
 class Dashboard:
     area: Area
     modules_needed: int
-    summary: Row
+    summary: Summary
     sub_areas: list[SubAreaRow]
     learners: list[Row]
     total_learners: int
@@ -66,20 +89,49 @@ def _percent(part: float, whole: float) -> int:
     return int(part * 100 // whole) if whole else 0
 
 
-def sub_area_rows(area: Area, facts, needed: int, sort: str, descending: bool) -> list[SubAreaRow]:  # noqa: ANN001
-    rows = [
-        SubAreaRow(
-            id=r.id,
-            name=r.name,
-            level=r.level,
-            learners=r.learners,
-            completed=r.completed,
-            completion=_percent(r.certificates, r.learners * needed),
-            average_best=round(r.average_best) if r.average_best is not None else None,
-            overdue=r.overdue,
+def _buckets(area: Area, facts, needed: int) -> dict[int, Row]:  # noqa: ANN001
+    return {r.bucket: r for r in db.session.execute(queries.buckets(facts, area.id, needed))}
+
+
+def summary_of(buckets: dict[int, Row]) -> Summary:
+    total = Summary()
+    for row in buckets.values():
+        total.add(row)
+    return total
+
+
+def sub_area_rows(
+    area: Area,
+    facts,  # noqa: ANN001
+    needed: int,
+    sort: str,
+    descending: bool,
+    buckets: dict[int, Row] | None = None,
+) -> list[SubAreaRow]:
+    if buckets is None:
+        buckets = _buckets(area, facts, needed)
+    children = db.session.execute(
+        select(Area.id, Area.name, Area.level).where(Area.parent_id == area.id)
+    ).all()
+    rows = []
+    for child in children:
+        figures = Summary()
+        if child.id in buckets:
+            figures.add(buckets[child.id])
+        rows.append(
+            SubAreaRow(
+                id=child.id,
+                name=child.name,
+                level=child.level,
+                learners=figures.learners,
+                completed=figures.completed,
+                completion=_percent(figures.certificates, figures.learners * needed),
+                average_best=round(figures.average_best)
+                if figures.average_best is not None
+                else None,
+                overdue=figures.overdue,
+            )
         )
-        for r in db.session.execute(queries.sub_areas(facts, area.id, needed))
-    ]
     # A handful of sub-areas: sorted here, after SQL did the aggregating.
     key = {
         "name": lambda r: r.name.casefold(),
@@ -117,9 +169,14 @@ def dashboard(
     """Everything the committee page shows, in a fixed number of queries."""
     facts = queries.learner_facts(area.id, filters.module_id, today)
     needed = _modules_needed(filters.module_id)
-    summary = db.session.execute(queries.summary(facts, needed)).one()
+    buckets = _buckets(area, facts, needed)
+    summary = summary_of(buckets)
     learners_query = learner_rows(facts, filters, needed, sort, descending)
-    total = db.session.scalar(select(func.count()).select_from(learners_query.subquery()))
+    if filters.search:
+        total = db.session.scalar(select(func.count()).select_from(learners_query.subquery()))
+    else:
+        # Without a name search the count is already in the summary: no second pass.
+        total = getattr(summary, filters.status) if filters.status else summary.learners
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
     learners = db.session.execute(
@@ -129,7 +186,7 @@ def dashboard(
         area=area,
         modules_needed=needed,
         summary=summary,
-        sub_areas=sub_area_rows(area, facts, needed, area_sort, area_descending),
+        sub_areas=sub_area_rows(area, facts, needed, area_sort, area_descending, buckets),
         learners=learners,
         total_learners=total,
         page=page,
@@ -137,13 +194,11 @@ def dashboard(
     )
 
 
-def module_breakdown(area: Area, today: date) -> list[tuple[Module, Row]]:
+def module_breakdown(area: Area, today: date) -> list[tuple[Module, Row | Summary]]:
     """Per published module: learners, completed, in progress, not started, overdue."""
-    result = []
-    for module in modules():
-        facts = queries.learner_facts(area.id, module.id, today)
-        result.append((module, db.session.execute(queries.summary(facts, 1)).one()))
-    return result
+    rows = {r.module_id: r for r in db.session.execute(queries.module_breakdown(area.id, today))}
+    # A module nobody in the area can see yet still gets its row of zeros.
+    return [(module, rows.get(module.id) or Summary()) for module in modules()]
 
 
 def all_learner_rows(area: Area, filters: Filters, today: date, sort: str, descending: bool):  # noqa: ANN201
