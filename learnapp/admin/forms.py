@@ -154,6 +154,20 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, ROLE_LABELS[role]) for role in services.ROLE_ORDER]
 
 
+def area_in_scope(admin: User, raw: str | None) -> Area:
+    """The chosen area, when it is one the admin manages; otherwise a form error.
+
+    Another province's area, or one above the admin's own, is refused like a missing one.
+    """
+    try:
+        area_id = int(raw or "")
+    except ValueError:
+        raise ValidationError(_l("Choose an area from the list.")) from None
+    if not services.in_scope(admin, area_id):
+        raise ValidationError(ERROR_MESSAGES["outside_scope"])
+    return db.session.get(Area, area_id)
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as a list of checkboxes."""
 
@@ -198,14 +212,7 @@ class _PersonFields(FlaskForm):
         field.data = phone
 
     def validate_area_id(self, field: SelectField) -> None:
-        try:
-            area_id = int(field.data or "")
-        except ValueError:
-            raise ValidationError(_l("Choose an area from the list.")) from None
-        # Another province's area, or one above the admin's own, is refused like a missing one.
-        if not services.in_scope(self.admin, area_id):
-            raise ValidationError(ERROR_MESSAGES["outside_scope"])
-        self.area = db.session.get(Area, area_id)
+        self.area = area_in_scope(self.admin, field.data)
 
     def validate_roles(self, field: MultiCheckboxField) -> None:
         known = {role.value for role in Role}
@@ -362,13 +369,7 @@ class AssignmentForm(FlaskForm):
         self.module = module
 
     def validate_area_id(self, field: SelectField) -> None:
-        try:
-            area_id = int(field.data or "")
-        except ValueError:
-            raise ValidationError(_l("Choose an area from the list.")) from None
-        if not services.in_scope(self.admin, area_id):
-            raise ValidationError(ERROR_MESSAGES["outside_scope"])
-        self.area = db.session.get(Area, area_id)
+        self.area = area_in_scope(self.admin, field.data)
 
 
 class DueDateForm(FlaskForm):
