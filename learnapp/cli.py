@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
 
         rows = rebuild()
         db.session.commit()
+        db.refresh_statistics()
         click.echo(f"{rows} learner-module rows")
 
     @app.cli.command("create-user")
@@ -200,6 +201,7 @@ def init_app(app: Flask) -> None:
         started = time.perf_counter()
         counts = seed_large(learners)
         db.session.commit()
+        db.refresh_statistics()
         if counts["skipped"]:
             click.echo(
                 f"Large demo already present ({counts['existing_learners']} learners); "
