@@ -122,6 +122,16 @@ def test_does_the_list_search_by_name_username_and_phone(demo, client, auth):
     assert "Nobody matches" in text(client.get("/admin/people?q=zzz%25_", headers=EN))
 
 
+@pytest.mark.parametrize("typed", ["hoang van", "HOÀNG VĂN", "Hoang Văn", "văn an"])
+def test_does_the_list_search_find_a_name_typed_without_marks_or_in_capitals(
+    demo, client, auth, typed
+):
+    auth.sign_in("admin")
+    page = text(client.get(f"/admin/people?q={typed}"))
+    assert "Hoàng Văn An" in page
+    assert "Ma Thị Bình" not in page
+
+
 def test_does_the_list_page_25_people_sorted_by_area_then_name(demo, client, auth):
     from learnapp.admin.services import create_person
     from learnapp.models import Area

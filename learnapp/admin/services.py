@@ -33,6 +33,7 @@ from learnapp.models import (
 )
 from learnapp.models.base import utcnow
 from learnapp.models.org import LEVELS
+from learnapp.name_search import fold, name_pattern
 from learnapp.org import services as org
 from learnapp.security import area_in_scope, scope_area_ids, subtree_ids
 
@@ -124,12 +125,11 @@ def people_query(admin: User, *, search: str = "", area: Area | None = None) -> 
         query = query.where(User.area_id.in_(subtree_ids(area.id)))
     search = " ".join(search.split())
     if search:
-        # SQLite lowers ASCII letters only: also try the words as typed and capitalised.
-        variants = {search, search.lower(), search.title()}
-        conditions = []
-        for variant in variants:
-            conditions.append(User.full_name.ilike(_like(variant), escape="\\"))
-        conditions.append(User.username.ilike(_like(search.lower()), escape="\\"))
+        # With or without Vietnamese marks, in any case: "hoang" finds "Hoàng".
+        conditions = [
+            User.full_name.regexp_match(name_pattern(search)),
+            User.username.ilike(_like(fold(search)), escape="\\"),
+        ]
         digits = re.sub(r"\D", "", search)
         if len(digits) >= 3:
             phone = normalise_phone(search)

@@ -7,7 +7,6 @@ exports and aggregates all select from it, so the scope is applied once, in SQL.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +35,7 @@ from learnapp.models import (
     RoleGrant,
     User,
 )
+from learnapp.name_search import fold, name_pattern
 
 STATUSES = ("completed", "in_progress", "not_started", "overdue")
 
@@ -167,36 +167,6 @@ def filtered(facts: Subquery, filters: Filters, modules_needed: int) -> Select:
             )
         )
     return query
-
-
-# Vietnamese letters with marks. A name is searched without regard to them ("binh"
-# finds "Bình", as many type on a phone) or to case, which SQLite's lower() cannot do
-# beyond ASCII: each letter of the search becomes a class of all its forms.
-_MARKED = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese marks: "Đức" -> "duc"."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-_FORMS = {
-    letter: letter + "".join(m for m in _MARKED if fold(m) == letter)
-    for letter in "abcdefghijklmnopqrstuvwxyz"
-}
-_CLASSES = {letter: f"[{forms}{forms.upper()}]" for letter, forms in _FORMS.items()}
-
-
-def name_pattern(search: str) -> str:
-    """A regular expression (the same on SQLite and PostgreSQL) for the search in a name."""
-    parts = []
-    for char in fold(search):
-        if char in _CLASSES:
-            parts.append(_CLASSES[char])
-        else:
-            parts.append(char if char.isalnum() else "\\" + char)
-    return "".join(parts)
 
 
 def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:

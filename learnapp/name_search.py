@@ -1,0 +1,37 @@
+"""Searching people by name the way they are typed on a phone.
+
+Many type Vietnamese names without their marks ("binh" for "Bình"), and SQLite's
+lower() folds ASCII letters only. So each letter of the search becomes a character
+class of all its forms, a regular expression that SQLite and PostgreSQL read alike.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Vietnamese letters with marks, lower case.
+_MARKED = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese marks: "Đức" -> "duc"."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+_FORMS = {
+    letter: letter + "".join(m for m in _MARKED if fold(m) == letter)
+    for letter in "abcdefghijklmnopqrstuvwxyz"
+}
+_CLASSES = {letter: f"[{forms}{forms.upper()}]" for letter, forms in _FORMS.items()}
+
+
+def name_pattern(search: str) -> str:
+    """A regular expression (the same on SQLite and PostgreSQL) for the search in a name."""
+    parts = []
+    for char in fold(search):
+        if char in _CLASSES:
+            parts.append(_CLASSES[char])
+        else:
+            parts.append(char if char.isalnum() else "\\" + char)
+    return "".join(parts)
