@@ -71,11 +71,11 @@ def imported_lines(page: str) -> list[int]:
 
 
 def skipped(page: str) -> list[tuple[int, str]]:
-    """(line, kind) of each question listed as not imported."""
+    """(line, kind as shown) of each question listed as not imported."""
     if "Not imported" not in page:
         return []
     found = re.findall(
-        r"<li>line (\d+): <strong>.*?</strong> · (\w+) · ", page[page.index("Not imported") :]
+        r"<li>line (\d+): <strong>.*?</strong> · ([\w ]+?) · ", page[page.index("Not imported") :]
     )
     return [(int(line), kind) for line, kind in found]
 
@@ -113,9 +113,9 @@ def test_does_the_preview_list_what_will_and_will_not_be_imported_with_lines(dem
     assert "short · Website" in items[3] and "tingia.gov.vn / tingia" in items[3]
     assert "Not imported (3)" in page
     assert skipped(page) == [
-        (line_of(GIFT, "::Match::"), "matching"),
-        (line_of(GIFT, "::Year::"), "numerical"),
-        (line_of(GIFT, "::Essay::"), "essay"),
+        (line_of(GIFT, "::Match::"), "matching question"),
+        (line_of(GIFT, "::Year::"), "numerical question"),
+        (line_of(GIFT, "::Essay::"), "essay question"),
     ]
     not_imported = listed(page, "Not imported")
     assert [i.split(" · ")[0] for i in not_imported] == [
@@ -230,7 +230,7 @@ def test_does_a_file_of_only_unsupported_questions_add_nothing_even_on_save(demo
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Will be imported (0)" in page
-    assert skipped(page) == [(1, "numerical"), (3, "essay")]
+    assert skipped(page) == [(1, "numerical question"), (3, "essay question")]
     assert draft_data(demo, SLUG)["questions"] == []
 
 
@@ -251,10 +251,10 @@ def test_does_moodles_example_file_preview_and_import_through_the_page(demo, tra
     assert lines[:4] == [8, 10, 12, 14]
     assert line_of(text, "::Kanji Origins::") in lines
     not_imported = skipped(page)
-    assert (line_of(text, "Matching Question."), "matching") in not_imported
-    assert (line_of(text, "What's 2 plus 2?"), "numerical") in not_imported
-    assert (line_of(text, "::Numerical example::"), "numerical") in not_imported
-    assert {kind for _, kind in not_imported} == {"matching", "numerical"}
+    assert (line_of(text, "Matching Question."), "matching question") in not_imported
+    assert (line_of(text, "What's 2 plus 2?"), "numerical question") in not_imported
+    assert (line_of(text, "::Numerical example::"), "numerical question") in not_imported
+    assert {kind for _, kind in not_imported} == {"matching question", "numerical question"}
     assert len(not_imported) == 11
     assert draft_data(demo, SLUG)["questions"] == []
 
@@ -263,3 +263,14 @@ def test_does_moodles_example_file_preview_and_import_through_the_page(demo, tra
     assert len(keys) == 32 and len(set(keys)) == 32
     assert "kanji-origins" in keys and "jesus-hometown-2" in keys
     assert all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", k) for k in keys)
+
+
+def test_are_the_reasons_for_not_importing_in_the_trainers_language(demo, trainer):
+    trainer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    broken = GIFT + "\n::Broken::Câu hỏi thiếu dấu đóng {=Có ~Không\n"
+    response = fill_and_post(trainer, URL, {"text": broken, "action": "preview"}, field="text")
+    page = html.unescape(response.get_data(as_text=True))
+    assert "câu hỏi ghép đôi ({=a -> b}): không nhập" in page
+    assert "câu hỏi tự luận" in page
+    assert "dấu ngoặc chưa đóng" in page
+    assert "not imported" not in page

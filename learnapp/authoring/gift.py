@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
+from flask_babel import gettext
 
 from learnapp.content.markdown import sanitise
 
@@ -167,7 +168,9 @@ def _split_name(block: str) -> tuple[str, str]:
         return "", block
     end = body.find("::", 2)
     if end == -1:
-        raise _Skip("malformed", "the question name is not closed: write ::Name:: before the text")
+        raise _Skip(
+            "malformed", gettext("the question name is not closed: write ::Name:: before the text")
+        )
     return " ".join(_show(body[2:end]).split()), body[end + 2 :]
 
 
@@ -199,7 +202,7 @@ def _parse_block(line: int, block: str) -> GiftQuestion:
     text_format, body = _take_prefix(question_raw.strip(), DEFAULT_FORMAT)
     text = _as_markdown(body, text_format)
     if not text.replace(_BLANK_MARK, "").strip():
-        raise _Skip("malformed", "the question has no text")
+        raise _Skip("malformed", gettext("the question has no text"))
     text = text.replace(_BLANK_MARK, BLANK)
 
     question = GiftQuestion(
@@ -220,14 +223,16 @@ def _parse_block(line: int, block: str) -> GiftQuestion:
         inner = inner[:general].strip()
 
     if not inner:
-        raise _Skip("essay", "essay question ({}): not imported, it needs a person to mark it")
+        raise _Skip(
+            "essay", gettext("essay question ({}): not imported, it needs a person to mark it")
+        )
     if inner.startswith("#"):
-        raise _Skip("numerical", "numerical question ({#...}): not imported")
+        raise _Skip("numerical", gettext("numerical question ({#...}): not imported"))
     key, _, feedback = inner.partition("#")
     if key.strip().upper() in _TRUE | _FALSE:
         _true_false(question, key.strip().upper() in _TRUE, feedback, text_format)
     elif "=" in inner and "->" in inner:
-        raise _Skip("matching", "matching question ({=a -> b}): not imported")
+        raise _Skip("matching", gettext("matching question ({=a -> b}): not imported"))
     elif "~" in inner:
         _choices(question, _items(inner), text_format)
     elif "=" in inner:
@@ -235,7 +240,9 @@ def _parse_block(line: int, block: str) -> GiftQuestion:
     else:
         raise _Skip(
             "malformed",
-            "the answers hold no right (=) or wrong (~) answer, and are not T, F, TRUE or FALSE",
+            gettext(
+                "the answers hold no right (=) or wrong (~) answer, and are not T, F, TRUE or FALSE"
+            ),
         )
     return question
 
@@ -246,21 +253,23 @@ def _answer_block(rest: str) -> tuple[str, str, str]:
     closing = rest.find("}")
     if opening == -1:
         if closing != -1:
-            raise _Skip("malformed", "'}' without an opening '{' (write \\} for a brace)")
-        raise _Skip("description", "no answers in { }: a description, not a question")
+            raise _Skip("malformed", gettext("'}' without an opening '{' (write \\} for a brace)"))
+        raise _Skip("description", gettext("no answers in { }: a description, not a question"))
     if closing == -1:
-        raise _Skip("malformed", "unclosed brace: the '{' has no matching '}'")
+        raise _Skip("malformed", gettext("unclosed brace: the '{' has no matching '}'"))
     if closing < opening:
-        raise _Skip("malformed", "'}' before the opening '{' (write \\} for a brace)")
+        raise _Skip("malformed", gettext("'}' before the opening '{' (write \\} for a brace)"))
     inner = rest[opening + 1 : closing]
     after = rest[closing + 1 :]
     if "{" in inner:
-        raise _Skip("malformed", "a second '{' before the '}' (write \\{ for a brace)")
+        raise _Skip("malformed", gettext("a second '{' before the '}' (write \\{ for a brace)"))
     if "{" in after or "}" in after:
         raise _Skip(
             "malformed",
-            "more braces after the answers: is a blank line missing between two questions? "
-            "(write \\{ and \\} for braces in text)",
+            gettext(
+                "more braces after the answers: is a blank line missing between two "
+                "questions? (write \\{ and \\} for braces in text)"
+            ),
         )
     return rest[:opening], inner, after
 
@@ -286,7 +295,10 @@ def _items(inner: str) -> list[_Item]:
     if lead:
         raise _Skip(
             "malformed",
-            f"text before the first answer: {lead[:LABEL_LENGTH]!r} (answers start with = or ~)",
+            gettext(
+                "text before the first answer: %(text)s (answers start with = or ~)",
+                text=repr(lead[:LABEL_LENGTH]),
+            ),
         )
     items = []
     for number, part in enumerate(re.split(r"(?=[=~])", inner[first:])[1:], start=1):
@@ -298,17 +310,26 @@ def _items(inner: str) -> list[_Item]:
             if not number_found:
                 raise _Skip(
                     "malformed",
-                    f"answer {number}: the weight %{found.group(1)}% is not a number like %50%",
+                    gettext(
+                        "answer %(number)s: the weight %%%(weight)s%% is not a number like %%50%%",
+                        number=number,
+                        weight=found.group(1),
+                    ),
                 )
             weight = float(number_found.group(1))
             if not -100 <= weight <= 100:
                 raise _Skip(
-                    "malformed", f"answer {number}: the weight {weight:g}% is not from -100 to 100"
+                    "malformed",
+                    gettext(
+                        "answer %(number)s: the weight %(weight)s%% is not from -100 to 100",
+                        number=number,
+                        weight=f"{weight:g}",
+                    ),
                 )
             body = body[found.end() :]
         text, _, feedback = body.partition("#")
         if not _show(text).strip():
-            raise _Skip("malformed", f"answer {number} is empty")
+            raise _Skip("malformed", gettext("answer %(number)s is empty", number=number))
         items.append(_Item(mark, weight, text.strip(), feedback.strip()))
     return items
 
@@ -327,30 +348,41 @@ def _true_false(question: GiftQuestion, truth: bool, feedback: str, fmt: str) ->
 
 def _choices(question: GiftQuestion, items: list[_Item], fmt: str) -> None:
     if len(items) < 2:
-        raise _Skip("malformed", "a choice question needs two or more answers")
+        raise _Skip("malformed", gettext("a choice question needs two or more answers"))
     choices = [
         GiftChoice(_convert(item.text, fmt), False, item.weight, _convert(item.feedback, fmt))
         for item in items
     ]
     for number, choice in enumerate(choices, start=1):
         if not choice.text:
-            raise _Skip("malformed", f"answer {number} is empty (after removing unsafe HTML)")
+            raise _Skip(
+                "malformed",
+                gettext("answer %(number)s is empty (after removing unsafe HTML)", number=number),
+            )
     if any(item.mark == "=" for item in items):
         # Moodle: an "=" answer makes it a one-answer question (radio buttons); "~%n%"
         # answers beside it are partly right. Ours has exactly one right answer.
         right = [i for i, item in enumerate(items) if item.credit == 100]
         if not right:
-            raise _Skip("malformed", "no correct answer: no answer is worth 100%")
+            raise _Skip(
+                "malformed", gettext("no correct answer: no answer is worth %(full)s", full="100%")
+            )
         if len(right) > 1:
             raise _Skip(
                 "malformed",
-                f"{len(right)} answers are fully correct; a single-choice question needs one",
+                gettext(
+                    "%(count)s answers are fully correct; a single-choice question needs one",
+                    count=len(right),
+                ),
             )
         choices[right[0]].is_correct = True
         partial = [c.text for c, item in zip(choices, items, strict=True) if 0 < item.credit < 100]
         if partial:
             question.notes.append(
-                "partial credit dropped (only the 100% answer counts): " + ", ".join(partial)
+                gettext(
+                    "partial credit dropped (only the 100%% answer counts): %(answers)s",
+                    answers=", ".join(partial),
+                )
             )
         question.type = "single"
     else:
@@ -361,11 +393,17 @@ def _choices(question: GiftQuestion, items: list[_Item], fmt: str) -> None:
         if not positive:
             raise _Skip(
                 "malformed",
-                "no correct answer: mark the right one with = or the right ones with ~%50% weights",
+                gettext(
+                    "no correct answer: mark the right one with = or the right ones with "
+                    "%(example)s weights",
+                    example="~%50%",
+                ),
             )
         if len(positive) > 1:
             question.notes.append(
-                "unequal weights: each correct choice earns an equal share of the points here"
+                gettext(
+                    "unequal weights: each correct choice earns an equal share of the points here"
+                )
             )
         question.type = "multiple"
     question.choices = choices
@@ -385,13 +423,23 @@ def _short(question: GiftQuestion, items: list[_Item], fmt: str) -> None:
         else:
             dropped.append(f"{answer} ({item.credit:g}%)")
     if not accepted:
-        raise _Skip("malformed", "no accepted answer: no short answer is worth 100%")
+        raise _Skip(
+            "malformed",
+            gettext("no accepted answer: no short answer is worth %(full)s", full="100%"),
+        )
     if dropped:
-        question.notes.append("answers worth less than 100% not imported: " + ", ".join(dropped))
+        question.notes.append(
+            gettext(
+                "answers worth less than 100%% not imported: %(answers)s",
+                answers=", ".join(dropped),
+            )
+        )
     if any(item.feedback for item in items):
-        question.notes.append("per-answer feedback of a short-answer question not imported")
+        question.notes.append(
+            gettext("per-answer feedback of a short-answer question not imported")
+        )
     if any("*" in answer for answer in accepted):
-        question.notes.append("'*' is a wildcard in Moodle; here it must be typed as is")
+        question.notes.append(gettext("'*' is a wildcard in Moodle; here it must be typed as is"))
     question.type = "short"
     question.answers = accepted
 
