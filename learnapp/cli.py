@@ -172,7 +172,7 @@ def init_app(app: Flask) -> None:
         """Build the demo province and accounts (idempotent; refuses a real database)."""
         import time
 
-        from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+        from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo, seed_demo_assignments
         from learnapp.demo_large import NoCourses, require_courses, seed_large
 
         if learners:
@@ -185,6 +185,7 @@ def init_app(app: Flask) -> None:
                 ) from exc
         try:
             accounts = seed_demo()
+            required = seed_demo_assignments()
         except DemoRefused as exc:
             db.session.rollback()
             raise click.ClickException(
@@ -196,6 +197,8 @@ def init_app(app: Flask) -> None:
         for username, roles, where in accounts[:6]:
             click.echo(f"  {username:<10} {roles:<20} {where}")
         click.echo(f"  ... and {len(accounts) - 6} village secretaries (secretary01, ...)")
+        for slug, area, due_on in required:
+            click.echo(f"Required: {slug} in {area}, due {due_on.isoformat()}")
         if not learners:
             return
         started = time.perf_counter()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from learnapp import db
 from learnapp.auth.services import create_user
 from learnapp.errors import DomainError
-from learnapp.models import Area, Role, User
+from learnapp.models import Area, Assignment, Module, ModuleStatus, Role, User
+from learnapp.models.base import utcnow
 from learnapp.org.services import create_area, find_area
 
 DEMO_PASSWORD = "learnapp-demo"  # noqa: S105  (documented demo-only password)
@@ -137,3 +140,34 @@ def seed_demo() -> list[tuple[str, str, str]]:
         summary.append((username, ", ".join(r.value for r, _ in roles), area.name))
     db.session.flush()
     return summary
+
+
+# What the demo requires, so home pages show "required by" and reports show overdue:
+# (module slug, area name and level, days from today to the due date).
+DEMO_ASSIGNMENTS = [
+    ("cell-meetings", "Tuyên Quang", "province", 45),
+    ("countering-misinformation", "Sơn Dương", "district", -7),
+]
+
+
+def seed_demo_assignments() -> list[tuple[str, str, date]]:
+    """Required modules for the demo, once: nothing when any assignment exists already
+    (an admin's choices are never overwritten) or when the courses are not imported."""
+    if db.session.scalar(select(func.count(Assignment.id))):
+        return []
+    admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    created = []
+    for slug, name, level, days in DEMO_ASSIGNMENTS:
+        module = db.session.scalar(
+            select(Module).where(Module.slug == slug, Module.status == ModuleStatus.PUBLISHED)
+        )
+        area = db.session.scalar(select(Area).where(Area.name == name, Area.level == level))
+        if module is None or area is None:
+            continue
+        due_on = utcnow().date() + timedelta(days=days)
+        db.session.add(
+            Assignment(module_id=module.id, area_id=area.id, due_on=due_on, created_by_id=admin_id)
+        )
+        created.append((slug, area.name, due_on))
+    db.session.flush()
+    return created

@@ -557,6 +557,7 @@ def _assign_modules(modules: list[Module], province_id: int, anchor: datetime) -
         db.session.scalars(select(Assignment.module_id).where(Assignment.area_id == province_id))
     )
     offsets = [-14, 30, 75]
+    missing = [module for module in modules if module.id not in already]
     rows = [
         {
             "module_id": module.id,
@@ -565,8 +566,7 @@ def _assign_modules(modules: list[Module], province_id: int, anchor: datetime) -
             "created_by_id": admin_id,
             "created_at": anchor - WINDOW,
         }
-        for i, module in enumerate(modules)
-        if module.id not in already
+        for i, module in enumerate(missing)
     ]
     _insert(Assignment, rows)
     return len(rows)

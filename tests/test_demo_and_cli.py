@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +11,8 @@ from learnapp import db
 from learnapp.auth.services import verify_password
 from learnapp.db import Base
 from learnapp.demo import DEMO_PASSWORD, TREE
-from learnapp.models import Area, Role, User
+from learnapp.models import Area, Assignment, Module, Role, User
+from learnapp.models.base import utcnow
 from learnapp.org.services import create_area
 
 
@@ -275,3 +278,33 @@ def test_does_create_user_refuse_a_malformed_username(areas, runner, username):
     assert result.exit_code != 0
     assert "lower-case letters without accents" in result.output
     assert row_counts(areas) == before
+
+
+def test_does_flask_demo_require_two_modules_once_when_the_courses_are_there(app, runner):
+    assert runner.invoke(args=["import-courses"]).exit_code == 0
+    first = run_demo(runner)
+    assert first.exit_code == 0, first.output
+    assert "Required: cell-meetings in Tuyên Quang" in first.output
+    with app.app_context():
+        required = {
+            (slug, area, due_on - utcnow().date())
+            for slug, area, due_on in db.session.execute(
+                select(Module.slug, Area.name, Assignment.due_on)
+                .join(Module, Module.id == Assignment.module_id)
+                .join(Area, Area.id == Assignment.area_id)
+            )
+        }
+    assert required == {
+        ("cell-meetings", "Tuyên Quang", timedelta(days=45)),
+        ("countering-misinformation", "Sơn Dương", timedelta(days=-7)),
+    }
+    again = run_demo(runner)
+    assert again.exit_code == 0 and "Required:" not in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Assignment.id))) == 2
+
+
+def test_does_flask_demo_without_courses_require_nothing(app, runner):
+    assert run_demo(runner).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Assignment.id))) == 0
