@@ -184,3 +184,49 @@ def test_does_the_counter_see_a_page_that_queries_once_per_learner(world, client
     with world.app_context():
         add_learners(20, 30)
     assert statements_for(world, client, "/_per_row") > small
+
+
+def test_does_every_page_of_the_learner_table_equal_that_slice_of_the_whole_table(world):
+    """Sorted by name, village or last activity, a page is picked before the figures are
+    computed; it must hold exactly the rows the full sorted table has in that place."""
+    from learnapp.reports import services
+    from learnapp.reports.queries import Filters
+
+    with world.app_context():
+        add_learners(0, 60)
+        # Ties and gaps: the same name twice, and accounts never active.
+        for username in ("bulk0003", "bulk0017"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            user.full_name = "Học Viên Trùng Tên"
+        for username in ("bulk0005", "bulk0031", "bulk0044"):
+            user = db.session.scalar(select(User).where(User.username == username))
+            user.last_active_at = None
+        db.session.commit()
+        province = the_area("Tuyên Quang", "province")
+        today = utcnow().date()
+        cm = the_module(CM).id
+
+        def key(row) -> tuple:
+            return (row.user_id, row.village, row.status, row.best, row.overdue, row.certs)
+
+        checked = 0
+        for filters in (Filters(), Filters(module_id=cm), Filters(search="vien 00")):
+            for sort in ("name", "village", "active", "status", "best"):
+                for descending in (False, True):
+                    whole = services.all_learner_rows(province, filters, today, sort, descending)
+                    pages = -(-len(whole) // services.PAGE_SIZE)
+                    for page in range(1, pages + 1):
+                        shown = services.dashboard(
+                            province, filters, today, page=page, sort=sort, descending=descending
+                        )
+                        start = (page - 1) * services.PAGE_SIZE
+                        expected = whole[start : start + services.PAGE_SIZE]
+                        assert [key(r) for r in shown.learners] == [key(r) for r in expected], (
+                            filters,
+                            sort,
+                            descending,
+                            page,
+                        )
+                        assert shown.total_learners == len(whole)
+                        checked += 1
+        assert checked > 60

@@ -51,7 +51,9 @@ def published_module_ids() -> Select:
     return select(Module.id).where(Module.status == ModuleStatus.PUBLISHED)
 
 
-def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
+def learner_facts(
+    area_id: int, module_id: int | None, today: date, user_ids: list[int] | None = None
+) -> Subquery:
     """One row per active learner under the area, with their progress facts.
 
     Columns: user_id, area_id, full_name, username, phone, last_active_at, certs
@@ -59,6 +61,7 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
     (average over modules of the best quiz percent, NULL if none), overdue (required
     modules past due and not completed). Read from module_progress, one row per
     learner and module, so the cost follows the learners in scope, not their history.
+    With user_ids, only those learners (one page of a table) are looked at.
     """
 
     def module_filter(column):  # noqa: ANN001, ANN202
@@ -67,6 +70,8 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
         return column.in_(published_module_ids())
 
     scoped_users = select(User.id).where(User.area_id.in_(_subtree(area_id)))
+    if user_ids is not None:
+        scoped_users = scoped_users.where(User.id.in_(user_ids))
     progress = (
         select(
             ModuleProgress.user_id.label("user_id"),
@@ -100,15 +105,13 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
         )
         .where(
             learner.area_id.in_(_subtree(area_id)),
+            *([learner.id.in_(user_ids)] if user_ids is not None else []),
             Assignment.due_on < today,
             module_filter(Assignment.module_id),
             ModuleProgress.completed_at.is_(None),
         )
         .group_by(learner.id)
         .subquery("overdue")
-    )
-    is_learner = exists(
-        select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
     )
     return (
         select(
@@ -125,8 +128,30 @@ def learner_facts(area_id: int, module_id: int | None, today: date) -> Subquery:
         )
         .outerjoin(progress, progress.c.user_id == User.id)
         .outerjoin(overdue, overdue.c.user_id == User.id)
-        .where(User.area_id.in_(_subtree(area_id)), User.is_active.is_(True), is_learner)
+        .where(
+            User.area_id.in_(_subtree(area_id)),
+            *([User.id.in_(user_ids)] if user_ids is not None else []),
+            *active_learner(),
+        )
         .subquery("facts")
+    )
+
+
+def active_learner() -> tuple:
+    """Conditions on User: an active account holding the learner role."""
+    is_learner = exists(
+        select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
+    )
+    return (User.is_active.is_(True), is_learner)
+
+
+def matches_search(full_name, username, phone, search: str):  # noqa: ANN001, ANN201
+    """A name (marks and case optional), username or phone number containing the search."""
+    pattern = f"%{fold(search)}%"
+    return or_(
+        full_name.regexp_match(name_pattern(search)),
+        func.lower(username).like(pattern),
+        phone.like(pattern),
     )
 
 
@@ -158,14 +183,17 @@ def filtered(facts: Subquery, filters: Filters, modules_needed: int) -> Select:
     elif filters.status in ("completed", "in_progress", "not_started"):
         query = query.where(status_expr(facts, modules_needed) == filters.status)
     if filters.search:
-        pattern = f"%{fold(filters.search)}%"
         query = query.where(
-            or_(
-                facts.c.full_name.regexp_match(name_pattern(filters.search)),
-                func.lower(facts.c.username).like(pattern),
-                facts.c.phone.like(pattern),
-            )
+            matches_search(facts.c.full_name, facts.c.username, facts.c.phone, filters.search)
         )
+    return query
+
+
+def learners_in(area_id: int, search: str = "") -> Select:
+    """The active learners under the area (and matching the search), as User rows."""
+    query = select(User.id).where(User.area_id.in_(_subtree(area_id)), *active_learner())
+    if search:
+        query = query.where(matches_search(User.full_name, User.username, User.phone, search))
     return query
 
 

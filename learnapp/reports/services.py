@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Row, asc, desc, func, select
 
 from learnapp import db
-from learnapp.models import Area, Module, ModuleStatus
+from learnapp.models import Area, Module, ModuleStatus, User
 from learnapp.reports import queries
 from learnapp.reports.queries import Filters
 
@@ -143,16 +143,38 @@ def sub_area_rows(
     return sorted(rows, key=key, reverse=descending)
 
 
+def _ordering(column, full_name, user_id, descending: bool) -> tuple:  # noqa: ANN001
+    # No score and never active count as the lowest, as in the sub-area table; left to
+    # the database, NULLs would come first on SQLite and last on PostgreSQL.
+    ordered = desc(column).nulls_last() if descending else asc(column).nulls_first()
+    return ordered, asc(full_name), asc(user_id)
+
+
 def learner_rows(facts, filters: Filters, needed: int, sort: str, descending: bool):  # noqa: ANN001, ANN201
     """The filtered, sorted learner query (not yet paginated)."""
     base = queries.filtered(facts, filters, needed).subquery("rows")
     query = select(base, Area.name.label("village")).join(Area, Area.id == base.c.area_id)
     column = LEARNER_SORTS.get(sort, "full_name")
     order_col = Area.name if column == "village" else base.c[column]
-    # No score and never active count as the lowest, as in the sub-area table; left to
-    # the database, NULLs would come first on SQLite and last on PostgreSQL.
-    ordered = desc(order_col).nulls_last() if descending else asc(order_col).nulls_first()
-    return query.order_by(ordered, asc(base.c.full_name), asc(base.c.user_id))
+    return query.order_by(*_ordering(order_col, base.c.full_name, base.c.user_id, descending))
+
+
+# Sorts on the account itself: a page of the table can be picked before any progress
+# figure is computed, and the figures then computed for that page alone.
+_ACCOUNT_SORTS = {"full_name": User.full_name, "village": Area.name, "last_active_at": None}
+
+
+def _page_first(area: Area, filters: Filters, sort: str, descending: bool, page: int) -> list:
+    column = LEARNER_SORTS.get(sort, "full_name")
+    order_col = User.last_active_at if column == "last_active_at" else _ACCOUNT_SORTS[column]
+    ids = (
+        queries.learners_in(area.id, filters.search)
+        .join(Area, Area.id == User.area_id)
+        .order_by(*_ordering(order_col, User.full_name, User.id, descending))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return list(db.session.scalars(ids))
 
 
 def dashboard(
@@ -171,17 +193,34 @@ def dashboard(
     needed = _modules_needed(filters.module_id)
     buckets = _buckets(area, facts, needed)
     summary = summary_of(buckets)
-    learners_query = learner_rows(facts, filters, needed, sort, descending)
-    if filters.search:
-        total = db.session.scalar(select(func.count()).select_from(learners_query.subquery()))
+    if filters.search and filters.status:
+        counted = learner_rows(facts, filters, needed, sort, descending).subquery()
+        total = db.session.scalar(select(func.count()).select_from(counted))
+    elif filters.search:
+        counted = queries.learners_in(area.id, filters.search).subquery()
+        total = db.session.scalar(select(func.count()).select_from(counted))
     else:
         # Without a name search the count is already in the summary: no second pass.
         total = getattr(summary, filters.status) if filters.status else summary.learners
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    learners = db.session.execute(
-        learners_query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    if LEARNER_SORTS.get(sort, "full_name") in _ACCOUNT_SORTS and not filters.status:
+        # The province's default view: 25 accounts first, then their figures only.
+        page_facts = queries.learner_facts(
+            area.id,
+            filters.module_id,
+            today,
+            user_ids=_page_first(area, filters, sort, descending, page),
+        )
+        learners = db.session.execute(
+            learner_rows(page_facts, Filters(), needed, sort, descending)
+        ).all()
+    else:
+        learners = db.session.execute(
+            learner_rows(facts, filters, needed, sort, descending)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        ).all()
     return Dashboard(
         area=area,
         modules_needed=needed,
