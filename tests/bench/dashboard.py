@@ -1,23 +1,32 @@
 """Committee dashboards over a large province: the province page and one commune's.
 
-    .venv/bin/python -m tests.bench.dashboard [learners] [--postgres URL]
+    .venv/bin/python -m tests.bench.dashboard [learners] [--postgres URL] [--copies K]
 
 Builds a fresh database (SQLite in a temp folder, or the PostgreSQL database given,
-which it empties first), imports the courses, runs `flask demo --learners N` (100,000
-by default: about 2 million progress rows), then times each dashboard through the
-test client: median and 95th percentile of repeated runs, and their ratio to a
-baseline `SELECT count(*) FROM lesson_progress` timed the same way in the same run.
-It also prints the statements each page issues, which must not depend on N.
+which it empties first), imports the courses, runs `flask demo --learners N`, then
+times each dashboard through the test client: median and 95th percentile of repeated
+runs, and their ratio to a baseline `SELECT count(*) FROM lesson_progress` timed the
+same way in the same run. It also prints the statements each page issues, which must
+not depend on N.
+
+The three shipped modules give about 10 progress rows a learner; the budget is about
+2 million rows for 100,000 learners, so the courses are imported K times (default 2,
+as modules `<slug>`, `<slug>-2`, ...). The whole run happens at N/10 learners first,
+then at N, and the last lines print how much each page's time grew against how much
+the rows it aggregates grew: a page that stays at or under 1.0x grows no faster than
+its data.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from sqlalchemy import event, select, text
 
@@ -36,8 +45,18 @@ def _timed(fn, runs: int = RUNS) -> tuple[float, float]:  # noqa: ANN001
     return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
 
 
-def build(env: dict[str, str], learners: int) -> None:
-    for args in (["db-upgrade"], ["import-courses"], ["demo", "--learners", str(learners)]):
+def copied_courses(copies: int) -> str:
+    """A courses folder holding every shipped module `copies` times under new slugs."""
+    folder = Path(tempfile.mkdtemp(prefix="learnapp-courses-"))
+    for module in sorted(p for p in (ROOT / "courses").iterdir() if (p / "module.yml").exists()):
+        for n in range(1, copies + 1):
+            shutil.copytree(module, folder / (module.name if n == 1 else f"{module.name}-{n}"))
+    return str(folder)
+
+
+def build(env: dict[str, str], learners: int, courses: str) -> None:
+    steps = (["db-upgrade"], ["import-courses", courses], ["demo", "--learners", str(learners)])
+    for args in steps:
         started = time.perf_counter()
         subprocess.run(
             [str(BIN / "flask"), "--app", "learnapp", *args],
@@ -49,9 +68,8 @@ def build(env: dict[str, str], learners: int) -> None:
         print(f"  flask {' '.join(args)}: {time.perf_counter() - started:.1f} s")
 
 
-def main() -> int:
-    learners = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 100_000
-    postgres = sys.argv[sys.argv.index("--postgres") + 1] if "--postgres" in sys.argv else None
+def measure(learners: int, postgres: str | None, courses: str) -> dict[str, tuple]:
+    """Build a province of `learners`, time each page: label -> (median, rows read, statements)."""
     folder = tempfile.mkdtemp(prefix="learnapp-dash-")
     env = dict(os.environ, LEARNAPP_INSTANCE_PATH=folder, LEARNAPP_SECRET_KEY="bench")
     if postgres:
@@ -66,11 +84,11 @@ def main() -> int:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-    build(env, learners)
+    build(env, learners, courses)
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("LEARNAPP_")})
     from learnapp import create_app, db
-    from learnapp.models import Area, LessonProgress
+    from learnapp.models import Area
 
     app = create_app({"TESTING": True})
     client = app.test_client()
@@ -81,10 +99,23 @@ def main() -> int:
     client.post(
         "/sign-in", data={"csrf_token": token, "identifier": "admin", "password": "learnapp-demo"}
     )
+    tables = ("lesson_progress", "quiz_attempt", "certificate", "module_progress")
     with app.app_context():
         province = db.session.scalar(select(Area.id).where(Area.parent_id.is_(None)))
         commune = db.session.scalar(select(Area.id).where(Area.name == "Kháng Nhật"))
-        rows = db.session.scalar(select(text("count(*)")).select_from(LessonProgress))
+        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+        # What each page aggregates: the province page reads every learner's rows, the
+        # commune page only that commune's.
+        commune_share = db.session.execute(
+            text(
+                "SELECT count(*) FROM module_progress mp JOIN user_account u ON u.id = mp.user_id"
+                " JOIN area_closure c ON c.descendant_id = u.area_id"
+                " WHERE c.ancestor_id = :commune"
+            ),
+            {"commune": commune},
+        ).scalar() / max(1, counts["module_progress"])
+    rows = sum(counts.values())
+    print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f": {rows:,} progress rows")
 
     statements = []
     engine = db.engine_of(app)
@@ -102,24 +133,48 @@ def main() -> int:
             db.session.execute(text("SELECT count(*) FROM lesson_progress")).scalar()
 
     base_median, base_p95 = _timed(baseline)
-    print(f"lesson_progress rows: {rows:,}")
     print(
-        f"baseline count(*) lesson_progress : median {base_median * 1000:8.1f} ms  "
+        f"  baseline count(*) lesson_progress : median {base_median * 1000:8.1f} ms  "
         f"p95 {base_p95 * 1000:8.1f} ms"
     )
-    for label, url in (
-        ("province dashboard", f"/reports/areas/{province}"),
-        ("commune dashboard", f"/reports/areas/{commune}"),
-        ("province, one module", f"/reports/areas/{province}?module=cell-meetings"),
-        ("province learners CSV", f"/reports/areas/{province}/learners.csv"),
+    results = {}
+    for label, url, share in (
+        ("province dashboard", f"/reports/areas/{province}", 1.0),
+        ("commune dashboard", f"/reports/areas/{commune}", commune_share),
+        ("province, one module", f"/reports/areas/{province}?module=cell-meetings", 1.0),
+        ("province learners CSV", f"/reports/areas/{province}/learners.csv", 1.0),
     ):
         statements.clear()
         get(url)()
         count = len(statements)
         median, p95 = _timed(get(url), runs=RUNS if "CSV" not in label else 3)
         print(
-            f"{label:<32}: median {median * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  "
+            f"  {label:<32}: median {median * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  "
             f"ratio {median / base_median:6.1f}x baseline  ({count} statements)"
+        )
+        results[label] = (median, max(1, round(rows * share)), count)
+    db.engine_of(app).dispose()
+    return results
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    learners = int(args[0]) if args and args[0].isdigit() else 100_000
+    postgres = args[args.index("--postgres") + 1] if "--postgres" in args else None
+    copies = int(args[args.index("--copies") + 1]) if "--copies" in args else 2
+    courses = copied_courses(copies)
+    small, large = max(100, learners // 10), learners
+    print(f"courses: the shipped modules x {copies}")
+    before = measure(small, postgres, courses)
+    after = measure(large, postgres, courses)
+    print(f"growth from {small:,} to {large:,} learners (time growth / rows growth):")
+    for label, (time_large, rows_large, statements_large) in after.items():
+        time_small, rows_small, statements_small = before[label]
+        time_growth, rows_growth = time_large / time_small, rows_large / rows_small
+        print(
+            f"  {label:<32}: time x{time_growth:5.1f}, rows x{rows_growth:5.1f}: "
+            f"{time_growth / rows_growth:4.2f}x  statements {statements_small} -> "
+            f"{statements_large}"
         )
     return 0
 
