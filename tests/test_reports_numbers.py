@@ -698,8 +698,41 @@ def test_do_the_sub_area_export_numbers_equal_the_page(world, viewer, fmt, query
         assert sum(int(row[2]) for row in rows[1:]) == summary(page)["completed"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
-    "path", ["learners.csv", "learners.xlsx", "sub-areas.csv", "overdue.csv", "overdue.xlsx"]
+    "who, where", [("district", ("Sơn Dương", "district")), ("committee", ("Kháng Nhật",))]
+)
+def test_do_the_per_module_export_numbers_equal_the_page(world, viewer, fmt, who, where):
+    client = viewer(who)
+    area = area_id(world, *where)
+    page = html_of(client, f"/reports/areas/{area}")
+    response = client.get(f"/reports/areas/{area}/modules.{fmt}")
+    assert response.status_code == 200
+    rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
+    assert rows[0] == ["Module", "Completed", "In progress", "Not started", "Overdue"]
+    exported = {row[0]: tuple(int(x) for x in row[1:]) for row in rows[1:]}
+    assert exported == breakdown(page)
+    assert len(exported) == 3
+
+
+def test_is_the_per_module_export_of_another_commune_not_found(world, viewer):
+    client = viewer("committee")
+    tu_quan = area_id(world, "Tú Quận")
+    assert client.get(f"/reports/areas/{tu_quan}/modules.csv").status_code == 404
+    assert client.get(f"/reports/areas/{tu_quan}/modules.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "learners.csv",
+        "learners.xlsx",
+        "sub-areas.csv",
+        "modules.csv",
+        "modules.xlsx",
+        "overdue.csv",
+        "overdue.xlsx",
+    ],
 )
 def test_does_each_export_come_as_a_named_attachment(world, viewer, path):
     client = viewer("committee")
@@ -855,7 +888,8 @@ def test_does_the_overdue_export_match_the_overdue_page(world, viewer, fmt):
 def test_does_the_learner_page_show_lessons_attempts_last_active_and_certificates(world, viewer):
     client = viewer("committee")
     page = html_of(client, f"/reports/people/{user_id(world, 'learner')}")
-    today = utcnow().date().strftime("%d/%m/%Y")
+    # Times show in Vietnam's time (UTC+7): after 17:00 UTC it is already tomorrow there.
+    today = (utcnow() + timedelta(hours=7)).strftime("%d/%m/%Y")
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "<h1>Hoàng Văn An</h1>" in page
     assert f"Last active {today}" in text

@@ -118,7 +118,11 @@ def _area_headers() -> list[str]:
     ]
 
 
-@bp.get("/areas/<int:area_id>/<any(learners,'sub-areas'):table>.<any(csv,xlsx):fmt>")
+def _module_headers() -> list[str]:
+    return [_("Module"), _("Completed"), _("In progress"), _("Not started"), _("Overdue")]
+
+
+@bp.get("/areas/<int:area_id>/<any(learners,'sub-areas',modules):table>.<any(csv,xlsx):fmt>")
 @roles_required(Role.COMMITTEE)
 def export(area_id: int, table: str, fmt: str):
     area = load_area(area_id, Role.COMMITTEE)
@@ -126,6 +130,23 @@ def export(area_id: int, table: str, fmt: str):
     form, filters = _filter_form(modules)
     today = utcnow().date()
     name = f"{table}-{area.id}-{today.isoformat()}"
+    if table == "modules":
+        language = content_language()
+        return exports.respond(
+            fmt,
+            name,
+            _module_headers(),
+            (
+                [
+                    module.text(language).title,
+                    row.completed,
+                    row.in_progress,
+                    row.not_started,
+                    row.overdue,
+                ]
+                for module, row in services.module_breakdown(area, today)
+            ),
+        )
     if table == "sub-areas":
         facts = services.queries.learner_facts(area.id, filters.module_id, today)
         needed = services._modules_needed(filters.module_id)
