@@ -238,7 +238,6 @@ def module_breakdown(area_id: int, today: date) -> Select:
 
     One pass over (learner, module) pairs instead of one query per module.
     """
-    learner_ids = select(RoleGrant.user_id).where(RoleGrant.role == Role.LEARNER)
     overdue_places = (
         select(AreaClosure.descendant_id.label("area_id"), Assignment.module_id.label("module_id"))
         .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
@@ -278,11 +277,9 @@ def module_breakdown(area_id: int, today: date) -> Select:
                 overdue_places.c.module_id == Module.id,
             ),
         )
-        .where(
-            User.area_id.in_(_subtree(area_id)),
-            User.is_active.is_(True),
-            User.id.in_(learner_ids),
-        )
+        # A correlated EXISTS, not IN (every learner of the country): a commune's page
+        # then reads that commune's rows alone.
+        .where(User.area_id.in_(_subtree(area_id)), *active_learner())
         .group_by(Module.id)
     )
 
