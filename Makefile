@@ -26,7 +26,7 @@ learnapp/translations/%/LC_MESSAGES/messages.mo: learnapp/translations/%/LC_MESS
 run: install
 	$(FLASK) db-upgrade
 	$(FLASK) import-courses
-	$(FLASK) demo
+	$(FLASK) demo --skip-if-real
 	@echo ""
 	@echo "learnapp is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -37,7 +37,7 @@ test: install
 # Refresh the catalogs after adding or changing strings; then translate the new entries.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -k _l -k lazy_gettext --no-location --sort-output -F learnapp/babel.cfg -o learnapp/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i learnapp/translations/messages.pot -d learnapp/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i learnapp/translations/messages.pot -d learnapp/translations
 
 clean:
 	rm -rf $(VENV) instance

@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    _warn_about_settings(app)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -47,6 +48,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _warn_about_settings(app: Flask) -> None:
+    """Log what production should not run with but can (refusals live in config.py)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if app.config["ENV"] == "production" and storage.startswith("memory://"):
+        app.logger.warning(
+            "LEARNAPP_RATELIMIT_STORAGE_URL is memory:// in production: each gunicorn worker "
+            "counts failed sign-ins alone, so the sign-in throttle is weaker by the number of "
+            "workers. Set it to a shared store, e.g. redis://localhost:6379/0."
+        )
 
 
 def _init_login(app: Flask) -> None:
@@ -79,8 +91,11 @@ def _init_request_hooks(app: Flask) -> None:
             return None
         now = utcnow().timestamp()
         if "signed_in_at" not in session:
-            # Restored from the keep-me-signed-in cookie: the timeouts start again from here.
-            session["signed_in_at"] = session["seen_at"] = now
+            # Restored from the keep-me-signed-in cookie: the idle timeout starts again, the
+            # absolute one still counts from the sign-in the cookie carries (or, for a cookie
+            # older than that, from the account's last sign-in).
+            session["signed_in_at"] = _restored_sign_in_time(now)
+            session["seen_at"] = now
         signed_in_at = session["signed_in_at"]
         seen_at = session.get("seen_at", now)
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
@@ -125,6 +140,16 @@ def _init_request_hooks(app: Flask) -> None:
             # Pages about a person must not be kept by shared proxies or the back button.
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
+
+
+def _restored_sign_in_time(now: float) -> float:
+    from learnapp.auth.services import signed_in_at_of
+
+    carried = signed_in_at_of(session.get("_user_id"))
+    if carried is not None:
+        return float(carried)
+    last = current_user.last_sign_in_at
+    return last.timestamp() if last is not None else now
 
 
 def _asset_versions() -> dict[str, str]:

@@ -168,13 +168,25 @@ def init_app(app: Flask) -> None:
         help="Also generate a large province with this many learners and their progress "
         "(needs imported courses; 0: the small demo only).",
     )
-    def demo_command(learners: int) -> None:
+    @click.option(
+        "--skip-if-real",
+        is_flag=True,
+        help="On a database with real accounts, say so and succeed without seeding "
+        "(what `make run` uses); without it such a database is an error.",
+    )
+    def demo_command(learners: int, skip_if_real: bool) -> None:
         """Build the demo province and accounts (idempotent; refuses a real database)."""
         import time
 
         from learnapp.demo import DEMO_PASSWORD, DemoRefused, seed_demo, seed_demo_assignments
         from learnapp.demo_large import NoCourses, require_courses, seed_large
 
+        if current_app.config["ENV"] == "production":
+            # The demo accounts share a password printed in the README.
+            raise click.ClickException(
+                "the demo never runs with LEARNAPP_ENV=production: its accounts share "
+                "a published password; use `flask create-user` for real accounts"
+            )
         if learners:
             try:
                 require_courses()
@@ -188,6 +200,9 @@ def init_app(app: Flask) -> None:
             required = seed_demo_assignments()
         except DemoRefused as exc:
             db.session.rollback()
+            if skip_if_real:
+                click.echo("Real accounts found: the demo is left out and nothing was changed.")
+                return
             raise click.ClickException(
                 "this database holds accounts the demo did not create; "
                 "the demo will not mix with them"

@@ -116,7 +116,7 @@ def test_does_moving_a_village_take_its_people_and_history_along(demo, client, a
     assert parent_of(demo, lem) == "Tú Thịnh"
     assert ancestors_of(demo, lem) == {"Tú Thịnh", "Sơn Dương", "Tuyên Quang"}
     assert person(demo, "learner")["area"] == "Lềm"
-    assert ("area_move", "Kháng Nhật -> Tú Thịnh") in audit_actions(demo, "area_move")
+    assert ("area_move", "Lềm: Kháng Nhật -> Tú Thịnh") in audit_actions(demo, "area_move")
     # The learner now belongs to Tú Thịnh's scope and no longer to Kháng Nhật's.
     with demo.app_context():
         from learnapp.models import User
@@ -143,6 +143,52 @@ def test_is_a_move_to_a_destination_outside_the_scope_refused(demo, client, auth
     # The page offers only the admin's own places to move to.
     form = text(client.get(f"/admin/areas/{lem}"))
     assert "Tú Quận" not in form
+
+
+def grant_admin(app, username: str, area: int) -> None:
+    """One more admin grant for an existing account."""
+    from learnapp.models import RoleGrant
+
+    with app.app_context():
+        db.session.add(RoleGrant(user_id=user_id(app, username), role=Role.ADMIN, area_id=area))
+        db.session.commit()
+
+
+def test_can_an_admin_of_a_village_alone_not_pull_it_out_of_its_commune(demo, client, auth):
+    """Grants on Tú Thịnh and on Lềm (in Kháng Nhật) do not reach Kháng Nhật itself."""
+    make_admin(demo, "tt-admin", "Tú Thịnh")
+    lem = area_id(demo, "Lềm")
+    grant_admin(demo, "tt-admin", lem)
+    auth.sign_in("tt-admin")
+    before = row_counts(demo)
+    # The page offers no move...
+    assert "/move" not in text(client.get(f"/admin/areas/{lem}", headers=EN))
+    # ...and a hand-made post is refused, with a message, changing nothing.
+    response = send(client, f"/admin/areas/{lem}/move", {"parent_id": area_id(demo, "Tú Thịnh")})
+    assert response.status_code == 200
+    assert "only an administrator of that place can move it out" in text(response)
+    assert parent_of(demo, lem) == "Kháng Nhật"
+    assert ancestors_of(demo, lem) == {"Kháng Nhật", "Sơn Dương", "Tuyên Quang"}
+    assert row_counts(demo) == before
+
+
+def test_is_a_move_recorded_where_the_admins_of_both_old_and_new_parent_see_it(demo, client, auth):
+    auth.sign_in("admin")
+    lem = area_id(demo, "Lềm")
+    send(client, f"/admin/areas/{lem}/move", {"parent_id": area_id(demo, "Tú Thịnh")})
+    auth.sign_out()
+    make_admin(demo, "kn-admin", "Kháng Nhật")
+    make_admin(demo, "tt-admin", "Tú Thịnh")
+    for admin in ("kn-admin", "tt-admin"):
+        auth.sign_in(admin)
+        page = text(client.get("/admin/audit?action=area_move", headers=EN))
+        assert "Lềm: Kháng Nhật -&gt; Tú Thịnh" in page, admin
+        assert "1 event" in page, admin
+        auth.sign_out()
+    # An admin of neither place sees nothing of it.
+    make_admin(demo, "tq-admin", "Tú Quận")
+    auth.sign_in("tq-admin")
+    assert "No event matches." in text(client.get("/admin/audit?action=area_move", headers=EN))
 
 
 def test_is_a_move_of_an_area_outside_the_scope_a_404(demo, client, auth):

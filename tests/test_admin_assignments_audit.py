@@ -11,6 +11,7 @@ from learnapp import db
 from learnapp.models import Assignment, AuditEvent, ModuleStatus
 from learnapp.models.base import utcnow
 from tests.admin_support import (
+    PASSWORD,
     area_id,
     audit_actions,
     make_admin,
@@ -241,7 +242,7 @@ def test_is_every_admin_change_recorded_in_the_audit_log(demo, client, auth):
     )
     send(client, f"/admin/people/{learner}/deactivate")
     send(client, f"/admin/people/{learner}/reactivate")
-    send(client, f"/admin/people/{learner}/reset-password")
+    send(client, f"/admin/people/{learner}/reset-password", {"current_password": PASSWORD})
     send(client, f"/admin/areas/{kn}/children", {"name": "Bản Mới", "level": "village"})
     send(client, f"/admin/areas/{lem}/rename", {"name": "Lềm Mới"})
     send(client, f"/admin/areas/{lem}/move", {"parent_id": area_id(demo, "Sơn Nam")})
@@ -266,3 +267,28 @@ def test_is_every_admin_change_recorded_in_the_audit_log(demo, client, auth):
     with demo.app_context():
         details = " ".join(db.session.scalars(select(AuditEvent.detail)))
     assert "learnapp-demo" not in details
+
+
+def test_does_a_province_admin_see_failed_sign_ins_that_belong_to_no_area(demo, client, auth):
+    """An unknown username has no area: only the admins of a top area see the attempt."""
+    from tests.conftest import Auth
+
+    stranger = demo.test_client()
+    Auth(stranger).sign_in("nobody-here", "wrong-password")
+    make_admin(demo, "kn-admin", "Kháng Nhật")
+    make_admin(demo, "sd-admin", "Sơn Dương", level="district")
+
+    auth.sign_in("admin")  # admin of Tuyên Quang, the top of the tree
+    page = text(client.get("/admin/audit?action=sign_in_failed", headers=EN))
+    assert "nobody-here" in page and "1 event" in page
+    # Filtered to an area, the log shows that area's events only.
+    lem = area_id(demo, "Lềm")
+    assert "nobody-here" not in text(client.get(f"/admin/audit?area={lem}", headers=EN))
+    auth.sign_out()
+
+    for admin in ("kn-admin", "sd-admin"):
+        auth.sign_in(admin)
+        page = text(client.get("/admin/audit?action=sign_in_failed", headers=EN))
+        assert "nobody-here" not in page, admin
+        assert "No event matches." in page, admin
+        auth.sign_out()

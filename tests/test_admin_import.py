@@ -113,7 +113,8 @@ def test_does_a_csv_with_bom_import_nothing_until_confirmed(demo, admin_client):
     assert "Nothing has been imported yet." in page
     assert row_counts(demo) == before
 
-    response = confirm(admin_client, token)
+    # A committee member among them: the admin's own password (SECURITY 5).
+    response = confirm(admin_client, token, current_password=PASSWORD)
     assert response.status_code == 302
     assert user_count(demo) == before["user_account"] + 3
     uon = person(demo, "lovanuon")
@@ -141,7 +142,9 @@ def test_can_an_imported_person_not_sign_in_before_an_admin_gives_a_password(dem
         uid = db.session.scalar(select(User.id).where(User.username == "lovanuon"))
     page = text(admin_client.get(f"/admin/people/{uid}", headers={"Accept-Language": "en"}))
     assert "none yet: give a temporary password" in page
-    response = send(admin_client, f"/admin/people/{uid}/reset-password")
+    response = send(
+        admin_client, f"/admin/people/{uid}/reset-password", {"current_password": PASSWORD}
+    )
     password = re.search(r'id="temporary-password">([^<]+)<', text(response))[1]
     assert Auth(other).sign_in("lovanuon", password).status_code == 302
 
@@ -419,3 +422,63 @@ def test_do_5000_rows_import_in_one_go_with_a_bounded_number_of_queries(demo, ad
         f"\n5,000 rows: upload+preview {previewed - started:.2f}s, "
         f"confirm {done - previewed:.2f}s, {len(statements)} statements"
     )
+
+
+def test_are_two_rows_of_one_name_in_one_village_flagged_instead_of_duplicated(demo, admin_client):
+    rows = [
+        ["Lò Văn Ươn", "", "Lềm", "Kháng Nhật", "", ""],
+        ["Lò  Văn  Ươn", "", "Lềm", "Kháng Nhật", "", ""],
+        ["Lò Văn Ươn", "", "Thác Nông", "", "", ""],  # another village: a different person
+        ["Lò Văn Ươn", "0977000009", "Lềm", "Kháng Nhật", "", ""],  # told apart by a phone
+    ]
+    before = user_count(demo)
+    token, page = preview(admin_client, csv_bytes(rows))
+    problems = row_problems(page)
+    assert set(problems) == {2, 3}
+    assert "also on row 3: add a phone number or a username" in problems[2]
+    assert "also on row 2" in problems[3]
+    assert "New people</dt><dd>2" in page
+    confirm(admin_client, token)
+    assert user_count(demo) == before + 2
+
+    # Importing the same file again duplicates nobody either.
+    token, page = preview(admin_client, csv_bytes(rows))
+    assert set(row_problems(page)) == {2, 3}, row_problems(page)
+    confirm(admin_client, token)
+    assert user_count(demo) == before + 2
+
+
+def test_is_a_name_that_two_people_of_the_village_share_flagged_on_reimport(demo, admin_client):
+    """Two Lò Văn Ươn of Lềm, told apart by phone; a row with the name alone is neither."""
+    rows = [
+        ["Lò Văn Ươn", "0977000001", "Lềm", "Kháng Nhật", "", ""],
+        ["Lò Văn Ươn", "0977000002", "Lềm", "Kháng Nhật", "", ""],
+    ]
+    token, _ = preview(admin_client, csv_bytes(rows))
+    confirm(admin_client, token)
+    before = user_count(demo)
+    token, page = preview(admin_client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
+    problems = row_problems(page)
+    assert "Several people of this village already have this name" in problems[2]
+    assert "New people</dt><dd>0" in page
+    assert user_count(demo) == before
+
+
+def test_does_an_import_creating_a_committee_member_need_the_admins_password(demo, admin_client):
+    rows = [["Đặng Thị Ánh", "", "Thác Nông", "", "anh.dang", "committee"]]
+    token, page = preview(admin_client, csv_bytes(rows))
+    assert "type your own password to confirm" in page
+    before = row_counts(demo)
+    response = confirm(admin_client, token)
+    assert "This import gives roles beyond learner: type your own password." in text(response)
+    response = confirm(admin_client, token, current_password="wrong-one")
+    assert "Your password is not right." in text(response)
+    assert row_counts(demo) == before
+    assert confirm(admin_client, token, current_password=PASSWORD).status_code == 302
+    assert person(demo, "anh.dang")["grants"] == [("committee", "Thác Nông")]
+
+
+def test_does_an_import_of_learners_only_need_no_password(demo, admin_client):
+    token, page = preview(admin_client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
+    assert "type your own password" not in page
+    assert confirm(admin_client, token).status_code == 302

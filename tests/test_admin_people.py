@@ -199,7 +199,12 @@ def test_does_creating_a_person_show_a_temporary_password_once(demo, client, aut
     send(
         client,
         "/admin/people/new",
-        {"full_name": "Hoàng Văn An", "area_id": lem, "roles": ["learner", "committee"]},
+        {
+            "full_name": "Hoàng Văn An",
+            "area_id": lem,
+            "roles": ["learner", "committee"],
+            "current_password": PASSWORD,
+        },
     )
     assert person(demo, "hoangvanan2")["grants"] == [("committee", "Lềm"), ("learner", "Lềm")]
 
@@ -208,6 +213,37 @@ def test_does_creating_a_person_show_a_temporary_password_once(demo, client, aut
     response = auth.sign_in("hoangvanan", password)
     assert response.status_code == 302
     assert client.get("/").headers["Location"].endswith("/account/password")
+
+
+@pytest.mark.parametrize("role", ["trainer", "committee", "admin"])
+def test_does_creating_a_person_with_a_role_beyond_learner_need_the_admins_password(
+    demo, client, auth, role
+):
+    auth.sign_in("admin")
+    form = {"full_name": "Lò Văn Ươn", "area_id": area_named(demo, "Lềm"), "roles": [role]}
+    before = row_counts(demo)
+    response = send(client, "/admin/people/new", form)
+    assert response.status_code == 200
+    assert "To give a role other than learner, type your own password again." in text(response)
+    response = send(client, "/admin/people/new", {**form, "current_password": "wrong-one"})
+    assert response.status_code == 200
+    assert "Your password is not right." in text(response)
+    assert row_counts(demo) == before
+    assert person(demo, "lovanuon") == {}
+
+    response = send(client, "/admin/people/new", {**form, "current_password": PASSWORD})
+    assert 'id="temporary-password"' in text(response)
+    assert person(demo, "lovanuon")["grants"] == [(role, "Lềm")]
+
+
+def test_is_the_password_question_on_the_new_person_page_in_vietnamese(demo, client, auth):
+    auth.sign_in("admin")
+    form = {"full_name": "Lò Văn Ươn", "area_id": area_named(demo, "Lềm"), "roles": "committee"}
+    form["csrf_token"] = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', text(client.get("/admin/"))
+    )[1]
+    response = client.post("/admin/people/new", data=form, headers={"Accept-Language": "vi"})
+    assert "hãy nhập lại mật khẩu của đồng chí" in text(response)
 
 
 @pytest.mark.parametrize(
@@ -502,7 +538,9 @@ def test_does_a_password_reset_show_it_once_and_force_a_change(demo, client, aut
     Auth(learner_client).sign_in("learner")
     auth.sign_in("admin")
     learner = user_id(demo, "learner")
-    response = send(client, f"/admin/people/{learner}/reset-password")
+    response = send(
+        client, f"/admin/people/{learner}/reset-password", {"current_password": PASSWORD}
+    )
     assert response.status_code == 200
     password = re.search(r'id="temporary-password">([^<]+)<', text(response))[1]
     assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", password)
@@ -525,6 +563,37 @@ def test_does_a_password_reset_show_it_once_and_force_a_change(demo, client, aut
     assert response.status_code == 302
     assert learner_client.get("/").status_code == 200
     assert person(demo, "learner")["must_change_password"] is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (None, "To give a temporary password, type your own password again."),
+        ("", "To give a temporary password, type your own password again."),
+        ("wrong-one", "Your password is not right."),
+        ("x" * 500, "Your password is not right."),
+    ],
+    ids=["missing", "empty", "wrong", "oversized"],
+)
+def test_does_a_password_reset_need_the_admins_own_password(demo, client, auth, typed, message):
+    learner_client = demo.test_client()
+    from tests.conftest import Auth
+
+    Auth(learner_client).sign_in("learner")
+    auth.sign_in("admin")
+    learner = user_id(demo, "learner")
+    before = person(demo, "learner")
+    counts = row_counts(demo)
+    data = {} if typed is None else {"current_password": typed}
+    response = send(client, f"/admin/people/{learner}/reset-password", data)
+    assert response.status_code == 200
+    page = text(response)
+    assert message in page
+    assert 'id="temporary-password"' not in page
+    # Nothing changed: same hash, the learner's session goes on, nothing logged.
+    assert person(demo, "learner") == before
+    assert row_counts(demo) == counts
+    assert learner_client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("action", ["deactivate", "reset-password"])

@@ -257,6 +257,23 @@ def test_does_the_account_throttle_count_the_account_whatever_its_spelling(demo,
     assert sign_in(client, "learner", "wrong-password").status_code == 429
 
 
+def test_does_the_account_throttle_count_username_and_phone_spellings_together(demo, client):
+    """One account, five spellings: its username and its phone number, written three ways."""
+    for spelling in ("learner", "0912000001", "+84 912 000 001", "LEARNER", "0912.000.001"):
+        assert sign_in(client, spelling, "wrong-password").status_code == 200, spelling
+    assert sign_in(client, "84912000001", "wrong-password").status_code == 429
+    assert sign_in(client, "learner", PASSWORD).status_code == 429
+    assert sign_in(client, "learner2", PASSWORD).status_code == 302
+
+
+def test_does_the_account_throttle_count_an_unknown_phone_number_whatever_its_spelling(
+    demo, client
+):
+    for spelling in ("0999000111", "+84 999 000 111", "0999 000 111", "84999000111", "0999000111"):
+        assert sign_in(client, spelling, "wrong-password").status_code == 200, spelling
+    assert sign_in(client, "+84999000111", "wrong-password").status_code == 429
+
+
 def test_does_throttling_one_account_leave_other_accounts_alone(demo, client):
     for _ in range(6):
         sign_in(client, "learner", "wrong-password")
@@ -457,7 +474,10 @@ def test_does_sign_in_start_a_new_session_keeping_only_the_language(demo, client
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["locale"] == "en"
-        assert session["_user_id"] == f"{get_user(demo, 'learner').id}:1"
+        # id:session version:time of sign-in (see test_does_a_remember_me_restore_...)
+        uid, version, signed_in = session["_user_id"].split(":")
+        assert (uid, version) == (str(get_user(demo, "learner").id), "1")
+        assert abs(int(signed_in) - session["signed_in_at"]) < 2
     assert "Hello" in client.get("/").get_data(as_text=True)
 
 
@@ -510,6 +530,38 @@ def test_does_the_absolute_timeout_end_a_keep_me_signed_in_session_too(demo, cli
     assert location_path(client.get("/")) == "/sign-in"
     # The remember-me cookie must not sign the person straight back in.
     assert not is_signed_in(client)
+
+
+def _shift_clock(monkeypatch, seconds: float) -> None:
+    """Move the clock the session timeouts read forward by this many seconds."""
+    import learnapp
+
+    real = learnapp.utcnow
+    monkeypatch.setattr(learnapp, "utcnow", lambda: real() + timedelta(seconds=seconds))
+
+
+def test_does_a_remember_me_restore_keep_the_time_of_the_real_sign_in(demo, client, monkeypatch):
+    absolute = demo.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    sign_in(client, "learner", remember="y")
+    with client.session_transaction() as session:
+        signed_in_at = session["signed_in_at"]
+    # The browser was closed: only the keep-me-signed-in cookie is left, a day before the end.
+    client.delete_cookie("session")
+    _shift_clock(monkeypatch, absolute - 24 * 3600)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        assert int(session["signed_in_at"]) == int(signed_in_at)
+
+
+def test_does_a_remember_me_restore_after_the_absolute_timeout_sign_out(demo, client, monkeypatch):
+    absolute = demo.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    sign_in(client, "learner", remember="y")
+    client.delete_cookie("session")
+    _shift_clock(monkeypatch, absolute + 60)
+    response = client.get("/")
+    assert location_path(response) == "/sign-in"
+    assert not is_signed_in(client)
+    assert client.get_cookie("remember_token") is None
 
 
 # --- the forced change at first sign-in ---------------------------------------------------
@@ -628,13 +680,30 @@ def test_is_no_password_ever_written_to_the_audit_log(demo, client):
             assert secret not in event.detail
 
 
+def test_does_a_failed_sign_in_record_the_identifier_only_and_no_password(demo, client):
+    sign_in(client, "learner", "the-real-secret")
+    sign_in(client, "+84 912 000 009", "another-secret")
+    # A password typed in the username box, and an identifier too long for any account.
+    sign_in(client, "My Secret Pass 2024!", "whatever")
+    sign_in(client, "a" * 110, "whatever")
+    details = [e.detail for e in audit_events(demo, "sign_in_failed")]
+    assert details[:2] == ["learner", "+84 912 000 009"]
+    assert details[2] == "My\u2026 (length 20)"
+    assert details[3] == "aa\u2026 (length 110)"
+    for detail in details:
+        assert len(detail) <= services.USERNAME_MAX
+        for secret in ("the-real-secret", "another-secret", "whatever", "Secret Pass"):
+            assert secret not in detail
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_can_a_newline_in_the_username_forge_an_audit_line(demo, client, newline):
     forged = f"nobody{newline}2026-01-01 sign_in admin 10.0.0.1"
     sign_in(client, forged, "wrong-password")
     [event] = audit_events(demo, "sign_in_failed")
     assert "\n" not in event.detail and "\r" not in event.detail
-    assert "nobody" in event.detail
+    # Not shaped like a username: kept as its first letters and its length only.
+    assert event.detail.startswith("no") and "sign_in admin" not in event.detail
 
 
 def test_are_sign_out_and_password_change_recorded(demo, client, auth):
@@ -645,3 +714,77 @@ def test_are_sign_out_and_password_change_recorded(demo, client, auth):
     actions = [(e.action, e.actor_id) for e in audit_events(demo)]
     assert ("password_change", learner.id) in actions
     assert ("sign_out", learner.id) in actions
+
+
+# --- no mass assignment (SECURITY 11) ------------------------------------------------------
+
+
+def account_facts(app, username: str) -> dict:
+    """Everything about an account that no self-service form may change."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return {
+            "username": user.username,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "area_id": user.area_id,
+            "is_active": user.is_active,
+            "is_demo": user.is_demo,
+            "grants": sorted((g.role.value, g.area_id) for g in user.grants),
+        }
+
+
+def _smuggled(app) -> dict:
+    """Fields an attacker adds to a form, hoping they are copied onto the account."""
+    from learnapp.models import Area
+
+    with app.app_context():
+        province = db.session.scalar(select(Area.id).where(Area.level == "province"))
+    return {
+        "role": "admin",
+        "roles": ["admin", "committee"],
+        "area_id": str(province),
+        "area": str(province),
+        "is_active": "",
+        "is_demo": "y",
+        "username": "admin",
+        "full_name": "Taken Over",
+        "phone": "0900000000",
+        "must_change_password": "y",
+        "session_version": "99",
+    }
+
+
+def test_does_the_password_form_change_the_password_and_nothing_else(demo, client):
+    sign_in(client, "learner")
+    before = account_facts(demo, "learner")
+    response = post(
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "my own new password",
+            "confirm": "my own new password",
+            **_smuggled(demo),
+        },
+        token_from="/account/password",
+    )
+    assert response.status_code == 302
+    assert account_facts(demo, "learner") == before
+    after = get_user(demo, "learner")
+    assert services.verify_password(after.password_hash, "my own new password")
+    assert after.must_change_password is False
+    assert after.session_version == 2  # one step, not the posted 99
+    assert is_signed_in(client)
+
+
+def test_does_the_language_switch_change_the_language_and_nothing_else(demo, client):
+    sign_in(client, "learner")
+    before = account_facts(demo, "learner")
+    password_hash = get_user(demo, "learner").password_hash
+    response = post(client, "/language", {"language": "en", **_smuggled(demo)}, token_from="/")
+    assert response.status_code == 302
+    assert account_facts(demo, "learner") == before
+    after = get_user(demo, "learner")
+    assert (after.locale, after.password_hash, after.session_version) == ("en", password_hash, 1)
+    assert after.must_change_password is False

@@ -91,6 +91,22 @@ def test_are_cookies_secure_and_hsts_sent_in_production(demo, make_app):
     assert "Strict-Transport-Security" in response.headers
 
 
+def test_does_production_warn_when_the_sign_in_throttle_counts_per_worker(make_app, caplog):
+    with caplog.at_level(logging.WARNING, logger="learnapp"):
+        app = make_app(ENV="production", SECRET_KEY="a-long-production-secret-" * 3)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    [warning] = [r for r in caplog.records if "RATELIMIT" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert "each gunicorn worker" in warning.getMessage()
+    assert "redis://" in warning.getMessage()
+
+
+def test_is_the_memory_throttle_not_warned_about_outside_production(make_app, caplog):
+    with caplog.at_level(logging.WARNING, logger="learnapp"):
+        make_app()
+    assert "RATELIMIT" not in caplog.text
+
+
 def test_is_hsts_left_out_outside_production(client):
     assert "Strict-Transport-Security" not in client.get("/sign-in").headers
 
@@ -287,6 +303,42 @@ def test_does_a_crash_roll_back_what_the_request_had_written(app, client):
     assert client.get("/_half_done").status_code == 500
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.id)) is None
+
+
+CHOICES = [
+    ("vi", EN, "Tài khoản của đồng chí không mở được trang này", "Biểu mẫu đã hết hạn"),
+    ("en", VI, "This page is not for your account", "The form has expired"),
+]
+
+
+@pytest.mark.parametrize(("choice", "browser", "heading", "_csrf"), CHOICES)
+def test_is_the_403_page_in_the_language_the_person_chose(
+    demo, client, auth, choice, browser, heading, _csrf
+):
+    """The browser asks for the other language; the person's own choice wins."""
+    auth.sign_in("learner")
+    post(client, "/language", {"language": choice}, token_from="/")
+    response = client.get("/admin/", headers=browser)
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert heading in html
+    assert f'<html lang="{choice}">' in html
+
+
+@pytest.mark.parametrize(("choice", "browser", "_403", "heading"), CHOICES)
+@pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "anonymous"])
+def test_is_the_csrf_failure_page_in_the_language_the_person_chose(
+    demo, client, auth, choice, browser, _403, heading, signed_in
+):
+    if signed_in:
+        auth.sign_in("learner")
+    post(client, "/language", {"language": choice})
+    path = "/account/password" if signed_in else "/sign-in"
+    response = client.post(path, data={"csrf_token": "forged"}, headers=browser)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert heading in html
+    assert f'<html lang="{choice}">' in html
 
 
 def test_is_a_method_not_allowed_a_friendly_page(client):

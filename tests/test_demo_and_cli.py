@@ -155,6 +155,68 @@ def test_does_flask_demo_refuse_after_a_real_account_joins_the_demo(app, runner)
     assert row_counts(app) == before
 
 
+def test_does_demo_skip_if_real_leave_a_real_database_alone_and_succeed(app, runner):
+    """What `make run` does after `flask create-user`: the site must still start."""
+    assert run_demo(runner).exit_code == 0
+    assert runner.invoke(args=CREATE + ["--password", "a-real-password"]).exit_code == 0
+    before = row_counts(app)
+    result = runner.invoke(args=["demo", "--skip-if-real"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "Real accounts found: the demo is left out and nothing was changed."
+    )
+    assert row_counts(app) == before
+    # Without the flag it is still an error.
+    assert run_demo(runner).exit_code == 1
+
+
+def test_does_demo_skip_if_real_still_seed_a_database_without_real_accounts(app, runner):
+    result = runner.invoke(args=["demo", "--skip-if-real"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.username == "learner"))
+
+
+def test_does_make_run_seed_the_demo_without_failing_on_real_accounts():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "$(FLASK) demo --skip-if-real" in run
+    assert run.index("demo --skip-if-real") < run.index("$(FLASK) run")
+
+
+@pytest.fixture
+def production_runner(migrated, tmp_path, monkeypatch):
+    from learnapp import create_app
+
+    monkeypatch.setenv("LEARNAPP_ENV", "production")
+    prod = create_app(
+        {
+            "DATABASE_URL": migrated,
+            "SECRET_KEY": "a-long-production-secret-" * 3,
+            "INSTANCE_PATH": tmp_path / "prod-instance",
+            "ARGON2_MEMORY_KIB": 1024,
+        }
+    )
+    yield prod, prod.test_cli_runner()
+    db.engine_of(prod).dispose()
+
+
+@pytest.mark.parametrize(
+    "args", [["demo"], ["demo", "--skip-if-real"], ["demo", "--learners", "5"]]
+)
+def test_does_flask_demo_refuse_to_run_in_production(app, production_runner, args):
+    prod, runner = production_runner
+    before = row_counts(prod)
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1
+    assert "LEARNAPP_ENV=production" in result.output
+    assert DEMO_PASSWORD not in result.output
+    assert row_counts(prod) == before
+
+
 # --- flask create-user ----------------------------------------------------------------------
 
 CREATE = [

@@ -64,6 +64,10 @@ AUDIT_ACTION_LABELS = {
 ERROR_MESSAGES = {
     **AUTH_MESSAGES,
     "outside_scope": _l("This area is not one you manage."),
+    "source_outside_scope": _l(
+        "This area lies in a place you do not manage: only an administrator of that place "
+        "can move it out."
+    ),
     "not_managed": _l(
         "This person also holds a role outside the areas you manage: only an administrator "
         "of that wider area can change this account."
@@ -128,6 +132,14 @@ IMPORT_PROBLEMS = {
         "This username or phone number belongs to an account you do not manage."
     ),
     "same_account_twice": _l("Another row also changes the account %(username)s."),
+    "same_name_in_file": _l(
+        "The same name in the same village is also on row %(rows)s: add a phone number "
+        "or a username to tell these people apart."
+    ),
+    "same_name_in_village": _l(
+        "Several people of this village already have this name: add a phone number or "
+        "a username to say which one this row is."
+    ),
 }
 
 FIELD_LABELS = {
@@ -226,12 +238,23 @@ class _PersonFields(FlaskForm):
         return {Role(value) for value in self.roles.data or []}
 
 
+def own_password_field(field_id: str | None = None) -> PasswordField:
+    """The admin's own password, typed again before a step that hands over power."""
+    return PasswordField(
+        _l("Your own password"),
+        id=field_id,
+        validators=[Length(max=200, message=_l("Your password is not right."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class CreatePersonForm(_PersonFields):
     username = StringField(
         _l("Username (optional)"),
         validators=[Length(max=64, message=AUTH_MESSAGES["bad_username"])],
         render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
     )
+    current_password = own_password_field()
 
     def validate_username(self, field: StringField) -> None:
         if not field.data:
@@ -247,11 +270,14 @@ class CreatePersonForm(_PersonFields):
 
 class EditPersonForm(_PersonFields):
     is_active = BooleanField(_l("Account active (the person can sign in)"))
-    current_password = PasswordField(
-        _l("Your own password"),
-        validators=[Length(max=200, message=_l("Your password is not right."))],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = own_password_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    """Giving a temporary password hands the account over, so it asks for the admin's own."""
+
+    # Its own id: the edit form on the same page has a current_password field too.
+    current_password = own_password_field("reset_current_password")
 
 
 class ImportUploadForm(FlaskForm):
@@ -264,11 +290,7 @@ class ImportUploadForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
-    current_password = PasswordField(
-        _l("Your own password"),
-        validators=[Length(max=200, message=_l("Your password is not right."))],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = own_password_field()
 
 
 class AreaNameField(StringField):

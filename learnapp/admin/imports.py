@@ -313,8 +313,12 @@ class ImportCheck:
 
     @property
     def needs_reauth(self) -> bool:
-        """Whether importing would give an existing account a new role (SECURITY 5)."""
-        return any(r.adds_role for r in self.good)
+        """Whether importing would give an existing account a new role, or create an
+        account with a role other than learner (SECURITY 5), as the person form asks too."""
+        return any(
+            r.adds_role or (r.action == "create" and r.role_value not in (None, Role.LEARNER))
+            for r in self.good
+        )
 
 
 def _key(text: str) -> str:
@@ -420,6 +424,7 @@ def check_rows(admin: User, raw_rows: list[list[str | int]]) -> ImportCheck:
                 row.problem("unknown_village", village=row.village)
 
     _check_duplicates_in_file(rows)
+    _check_same_names_in_file(rows)
     _match_accounts(admin, rows)
     _generate_usernames(rows)
     return ImportCheck(rows)
@@ -440,6 +445,27 @@ def _check_duplicates_in_file(rows: list[RowCheck]) -> None:
             if value and len(where[value]) > 1:
                 others = ", ".join(str(n) for n in where[value] if n != row.number)
                 row.problem(code, rows=others)
+
+
+def _found_by_name_only(row: RowCheck) -> bool:
+    """Whether the row can only be matched to an account by its name in its village."""
+    return bool(row.area_id and row.full_name and not row.username_value and not row.phone_value)
+
+
+def _check_same_names_in_file(rows: list[RowCheck]) -> None:
+    """Two rows naming the same person in the same village, with nothing else to tell them
+    apart, would both be created now and both match nobody (or each other) next time."""
+    where: dict[tuple[int | None, str], list[int]] = defaultdict(list)
+    for row in rows:
+        if _found_by_name_only(row):
+            where[(row.area_id, _key(row.full_name))].append(row.number)
+    for row in rows:
+        if not _found_by_name_only(row):
+            continue
+        numbers = where[(row.area_id, _key(row.full_name))]
+        if len(numbers) > 1:
+            others = ", ".join(str(n) for n in numbers if n != row.number)
+            row.problem("same_name_in_file", rows=others)
 
 
 def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
@@ -467,6 +493,9 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
         else:
             found = by_name.get((row.area_id, _key(row.full_name)), [])
             match = found[0] if len(found) == 1 else None
+            if len(found) > 1:
+                # Creating yet another one would only make the next import more ambiguous.
+                row.problem("same_name_in_village")
         matches[row.number] = match
         holder = by_phone.get(row.phone_value) if row.phone_value else None
         if holder is not None and (match is None or holder.id != match.id):
@@ -474,7 +503,10 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
 
     matched_ids = {m.id for m in matches.values() if m is not None}
     managed, held = _managed_and_roles(admin, matched_ids)
-    seen = Counter(m.id for m in matches.values() if m is not None)
+    # Rows already left out for a problem of their own change no account.
+    seen = Counter(
+        match.id for row in rows if (match := matches[row.number]) is not None and not row.problems
+    )
     for row in rows:
         match = matches[row.number]
         if match is None:

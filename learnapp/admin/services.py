@@ -295,12 +295,22 @@ def set_active(admin: User, person: User, active: bool) -> None:
     db.session.flush()
 
 
-def reset_password(admin: User, person: User) -> str:
-    """Give the person a temporary password to change at next sign-in; return it, shown once."""
+def needs_reauth_to_create(roles: set[Role]) -> bool:
+    """Whether creating an account with these roles needs the admin's own password again."""
+    return bool(roles - {Role.LEARNER})
+
+
+def check_reset(admin: User, person: User) -> None:
+    """Raise DomainError when the admin may not give this person a temporary password."""
     if not manages(admin, person):
         raise DomainError("not_managed")
     if person.id == admin.id:
         raise DomainError("reset_self")
+
+
+def reset_password(admin: User, person: User) -> str:
+    """Give the person a temporary password to change at next sign-in; return it, shown once."""
+    check_reset(admin, person)
     password = temporary_password()
     person.password_hash = hash_password(password)
     person.must_change_password = True
@@ -468,10 +478,14 @@ def rename_area(admin: User, area: Area, name: str) -> None:
 
 
 def move_area(admin: User, area: Area, new_parent: Area) -> None:
-    """Move an area, its people and their history under a new parent; both in scope."""
+    """Move an area, its people and their history from one parent to another, all in scope."""
     # Source and destination both: checking only one is how Moodle CVE-2023-5549 happened.
+    # The source is the old parent, not just the area: an admin of a village alone must
+    # not be able to pull it out of a commune someone else manages.
     if not in_scope(admin, area.id) or not in_scope(admin, new_parent.id):
         raise DomainError("outside_scope")
+    if area.parent_id is None or not in_scope(admin, area.parent_id):
+        raise DomainError("source_outside_scope")
     if org.is_under(new_parent.id, area.id):
         raise DomainError("move_into_itself")
     if not level_fits(new_parent.level, area.level):
@@ -480,11 +494,13 @@ def move_area(admin: User, area: Area, new_parent: Area) -> None:
         return
     if _sibling_named(new_parent, area.name, exclude_id=area.id):
         raise DomainError("area_name_taken")
-    old_parent = area.parent.name if area.parent else ""
+    old_parent = area.parent
     org.move_area(area, new_parent)
-    audit.record(
-        "area_move", actor=admin, area_id=area.id, detail=f"{old_parent} -> {new_parent.name}"
-    )
+    detail = f"{area.name}: {old_parent.name} -> {new_parent.name}"
+    # One event under the area (now inside the new parent) and one under the old parent,
+    # so the admins of the place it left see it go.
+    audit.record("area_move", actor=admin, area_id=area.id, detail=detail)
+    audit.record("area_move", actor=admin, area_id=old_parent.id, detail=detail)
 
 
 # --- required modules ------------------------------------------------------------------
@@ -607,16 +623,32 @@ AUDIT_ACTIONS = (
 )
 
 
+def manages_a_root_area(admin: User) -> bool:
+    """Whether the admin holds an admin grant on a top area (a province), above everything."""
+    scopes = admin.scopes(Role.ADMIN)
+    if not scopes:
+        return False
+    top = exists().where(Area.id.in_(scopes), Area.parent_id.is_(None))
+    return bool(db.session.scalar(select(top)))
+
+
 def audit_query(admin: User, *, action: str = "", area: Area | None = None) -> Select:
-    """Audit events about areas in the admin's scope, newest first, with actor, subject, area."""
+    """Audit events about areas in the admin's scope, newest first, with actor, subject, area.
+
+    Events tied to no area (a failed sign-in with an unknown username, say) belong to
+    nobody's subtree; the admins of a top area see them, nobody else does.
+    """
     actor = aliased(User)
     subject = aliased(User)
+    in_scope_events = AuditEvent.area_id.in_(admin_scope(admin))
+    if area is None and manages_a_root_area(admin):
+        in_scope_events = or_(in_scope_events, AuditEvent.area_id.is_(None))
     query = (
         select(AuditEvent, actor, subject, Area)
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(subject, subject.id == AuditEvent.subject_user_id)
         .outerjoin(Area, Area.id == AuditEvent.area_id)
-        .where(AuditEvent.area_id.in_(admin_scope(admin)))
+        .where(in_scope_events)
     )
     if action:
         query = query.where(AuditEvent.action == action)

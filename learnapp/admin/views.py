@@ -46,6 +46,7 @@ from learnapp.admin.forms import (
     NewAreaForm,
     PeopleFilterForm,
     RenameAreaForm,
+    ResetPasswordForm,
     problem_message,
 )
 from learnapp.auth.services import verify_password
@@ -95,6 +96,13 @@ def _button() -> None:
         abort(400)
 
 
+def _reauth_problem(admin: User, typed: str | None, missing: str) -> str | None:
+    """Why the admin's own password, typed again, does not let the step through; or None."""
+    if verify_password(admin.password_hash, typed or ""):
+        return None
+    return _("Your password is not right.") if typed else missing
+
+
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
@@ -133,30 +141,48 @@ def person_new():
     admin = _admin()
     form = CreatePersonForm(admin, data={"roles": [Role.LEARNER.value]})
     if form.validate_on_submit():
-        try:
-            person, password = services.create_person(
+        # A learner account is everyday work; any other role hands over power (SECURITY 5).
+        problem = None
+        if services.needs_reauth_to_create(form.chosen_roles):
+            problem = _reauth_problem(
                 admin,
-                full_name=form.full_name.data,
-                username=form.username.data,
-                phone=form.phone.data,
-                area=form.area,
-                roles=sorted(form.chosen_roles, key=services.ROLE_ORDER.index),
+                form.current_password.data,
+                _("To give a role other than learner, type your own password again."),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            code = str(exc)
-            target = {"username_taken": form.username, "bad_username": form.username}.get(
-                code, form.phone if "phone" in code else form.area_id
-            )
-            target.errors.append(_message(exc))
+        if problem:
+            form.current_password.errors.append(problem)
         else:
-            db.session.commit()
-            # Shown in this response only: the password is kept nowhere but as a hash, so it
-            # cannot survive a redirect (the session cookie is signed, not encrypted).
-            return render_template(
-                "admin/temporary_password.html", person=person, password=password, created=True
-            )
+            created = _create_person(admin, form)
+            if created is not None:
+                return created
     return render_template("admin/person_new.html", form=form)
+
+
+def _create_person(admin: User, form: CreatePersonForm) -> str | None:
+    """The page showing the new account's temporary password, or None after a form error."""
+    try:
+        person, password = services.create_person(
+            admin,
+            full_name=form.full_name.data,
+            username=form.username.data,
+            phone=form.phone.data,
+            area=form.area,
+            roles=sorted(form.chosen_roles, key=services.ROLE_ORDER.index),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        code = str(exc)
+        target = {"username_taken": form.username, "bad_username": form.username}.get(
+            code, form.phone if "phone" in code else form.area_id
+        )
+        target.errors.append(_message(exc))
+        return None
+    db.session.commit()
+    # Shown in this response only: the password is kept nowhere but as a hash, so it
+    # cannot survive a redirect (the session cookie is signed, not encrypted).
+    return render_template(
+        "admin/temporary_password.html", person=person, password=password, created=True
+    )
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
@@ -165,29 +191,21 @@ def person(user_id: int):
     admin = _admin()
     person = load_person(user_id, Role.ADMIN)
     managed = services.manages(admin, person)
-    form = EditPersonForm(
-        admin,
-        person,
-        data={
-            "full_name": person.full_name,
-            "phone": person.phone,
-            "area_id": str(person.area_id),
-            "roles": [role.value for role in services.ROLE_ORDER if role in person.roles()],
-            "is_active": person.is_active,
-        },
-    )
+    form = _edit_form(admin, person)
     if form.validate_on_submit():
         if not managed:
             flash(str(ERROR_MESSAGES["not_managed"]), "error")
             return redirect(url_for(".person", user_id=person.id))
         added, removed = services.roles_change(person, form.chosen_roles)
-        typed = form.current_password.data or ""
-        if (added or removed) and not verify_password(admin.password_hash, typed):
-            form.current_password.errors.append(
-                _("Your password is not right.")
-                if typed
-                else _("To change roles, type your own password again.")
+        problem = None
+        if added or removed:
+            problem = _reauth_problem(
+                admin,
+                form.current_password.data,
+                _("To change roles, type your own password again."),
             )
+        if problem:
+            form.current_password.errors.append(problem)
         else:
             edit = services.PersonEdit(
                 full_name=form.full_name.data,
@@ -209,13 +227,34 @@ def person(user_id: int):
     return _render_person(person, form, managed)
 
 
-def _render_person(person: User, form: EditPersonForm, managed: bool) -> str:
+def _edit_form(admin: User, person: User, **kwargs) -> EditPersonForm:
+    return EditPersonForm(
+        admin,
+        person,
+        data={
+            "full_name": person.full_name,
+            "phone": person.phone,
+            "area_id": str(person.area_id),
+            "roles": [role.value for role in services.ROLE_ORDER if role in person.roles()],
+            "is_active": person.is_active,
+        },
+        **kwargs,
+    )
+
+
+def _render_person(
+    person: User,
+    form: EditPersonForm,
+    managed: bool,
+    reset_form: ResetPasswordForm | None = None,
+) -> str:
     return render_template(
         "admin/person.html",
         person=person,
         form=form,
         managed=managed,
         button=ButtonForm(),
+        reset_form=reset_form or ResetPasswordForm(formdata=None),
         has_password=services.has_password(person),
         role_labels=ROLE_LABELS,
     )
@@ -259,14 +298,25 @@ def _set_active(user_id: int, active: bool):
 @bp.post("/people/<int:user_id>/reset-password")
 @roles_required(Role.ADMIN)
 def person_reset_password(user_id: int):
-    _button()
+    admin = _admin()
+    form = ResetPasswordForm()
     person = load_person(user_id, Role.ADMIN)
     try:
-        password = services.reset_password(_admin(), person)
+        services.check_reset(admin, person)
     except DomainError as exc:
-        db.session.rollback()
         flash(_message(exc), "error")
         return redirect(url_for(".person", user_id=person.id))
+    # A temporary password hands the account over: the admin's own password first.
+    form.validate_on_submit()
+    problem = _reauth_problem(
+        admin,
+        form.current_password.data,
+        _("To give a temporary password, type your own password again."),
+    )
+    if problem:
+        form.current_password.errors = [problem]
+        return _render_person(person, _edit_form(admin, person, formdata=None), True, form)
+    password = services.reset_password(admin, person)
     db.session.commit()
     # Rendered, not redirected: see person_new.
     return render_template(
@@ -361,13 +411,15 @@ def import_confirm():
     if upload is None:
         return redirect(url_for(".import_upload"))
     check = imports.check_rows(admin, upload.rows)
-    typed = form.current_password.data or ""
-    if check.needs_reauth and not verify_password(admin.password_hash, typed):
-        form.current_password.errors.append(
-            _("Your password is not right.")
-            if typed
-            else _("This import gives existing accounts a new role: type your own password.")
+    problem = None
+    if check.needs_reauth:
+        problem = _reauth_problem(
+            admin,
+            form.current_password.data,
+            _("This import gives roles beyond learner: type your own password."),
         )
+    if problem:
+        form.current_password.errors.append(problem)
         return _render_preview(upload, check, form)
     if not check.good:
         flash(_("No row can be imported: correct the file and upload it again."), "error")

@@ -19,6 +19,7 @@ from learnapp.models.base import utcnow
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+USERNAME_MAX = 64
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -77,6 +78,18 @@ def find_user(identifier: str) -> User | None:
     return db.session.scalar(select(User).where(or_(*conditions)).limit(1))
 
 
+def identifier_for_log(identifier: str) -> str:
+    """What a failed sign-in records of the identifier typed, never more than a username.
+
+    Something shaped like neither a username nor a phone number is most likely a password
+    typed in the wrong box: only its first two characters and its length are kept.
+    """
+    text = " ".join(identifier.split())
+    if USERNAME_RE.match(normalise_username(text)) or normalise_phone(text):
+        return text[:USERNAME_MAX]
+    return f"{text[:2]}\u2026 (length {len(text)})"
+
+
 _DUMMY_HASH: str | None = None
 
 
@@ -95,13 +108,41 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
+def _parse_session_id(user_id: str) -> tuple[int, int, int | None] | None:
+    """(user id, session version, signed-in time or None) from "id:version[:signed-in]"."""
+    try:
+        parts = [int(part) for part in user_id.split(":")]
+    except (AttributeError, ValueError):
+        return None
+    if len(parts) == 2:
+        return parts[0], parts[1], None
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    return None
+
+
+def session_id(user: User, signed_in_at: float) -> str:
+    """What the session and the keep-me-signed-in cookie store to name the signed-in user.
+
+    The time of the sign-in travels with it, signed like the rest of the cookie, so a
+    session restored from the cookie keeps counting its absolute timeout from the real
+    sign-in and not from the restore.
+    """
+    return f"{user.get_id()}:{int(signed_in_at)}"
+
+
+def signed_in_at_of(user_id: str | None) -> int | None:
+    """The sign-in time carried in a session id made by session_id, if any."""
+    parsed = _parse_session_id(user_id) if user_id else None
+    return parsed[2] if parsed else None
+
+
 def load_user_for_session(user_id: str) -> User | None:
     """Flask-Login's loader: the cookie names a user id and the session version it saw."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except ValueError:
+    parsed = _parse_session_id(user_id)
+    if parsed is None:
         return None
+    uid, version, _signed_in_at = parsed
     user = db.session.get(User, uid)
     if user is None or not user.is_active or user.session_version != version:
         return None
@@ -118,6 +159,7 @@ def start_session(user: User, remember: bool = False) -> None:
     now = utcnow()
     session["signed_in_at"] = now.timestamp()
     session["seen_at"] = now.timestamp()
+    session["_user_id"] = session_id(user, now.timestamp())
     user.last_sign_in_at = now
     user.last_active_at = now
     audit.record("sign_in", actor=user, subject=user)
@@ -143,6 +185,8 @@ def change_password(user: User, new_password: str) -> None:
     audit.record("password_change", actor=user, subject=user)
     db.session.flush()
     login_user(user)
+    # A password change is not a new sign-in: the absolute timeout still counts from that.
+    session["_user_id"] = session_id(user, session.get("signed_in_at", utcnow().timestamp()))
 
 
 def is_safe_next(target: str | None) -> bool:

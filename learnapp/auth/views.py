@@ -29,7 +29,15 @@ def _failed_sign_in(_response) -> bool:
 
 
 def _account_key() -> str:
-    return "account:" + services.normalise_username(request.form.get("identifier", ""))[:120]
+    # The account the identifier names, however it is spelt: username, phone, +84 ...
+    # Unknown identifiers count under their normalised spelling.
+    identifier = request.form.get("identifier", "")[:120]
+    user = services.find_user(identifier) if identifier.strip() else None
+    if user is not None:
+        return f"user:{user.id}"
+    return "account:" + (
+        services.normalise_phone(identifier) or services.normalise_username(identifier)
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -59,10 +67,11 @@ def sign_in():
         if user is None:
             g.sign_in_failed = True
             known = services.find_user(form.identifier.data)
+            # The identifier tried, never the password field (see identifier_for_log).
             audit.record(
                 "sign_in_failed",
                 subject=known,
-                detail=form.identifier.data[:120],
+                detail=services.identifier_for_log(form.identifier.data),
             )
             db.session.commit()
             # The same words whether the account exists or not.
