@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import MetaData, create_engine, event, text
@@ -37,14 +39,25 @@ def _new_session() -> Session:
 session: scoped_session[Session] = scoped_session(_new_session, scopefunc=_context_id)
 
 
+BUSY_TIMEOUT_SECONDS = 10
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    # SQLite's busy handler polls, at 100 ms intervals once a writer has waited a while,
+    # and a poll only wins if the lock is free at that instant: with many writers in one
+    # process, a writer that has waited longest is the least likely to get in, and can
+    # starve past the busy timeout ("database is locked"; 8 threads x 50 submits hit it).
+    # Writers of this process therefore queue on a lock first, and SQLite's own waiting
+    # is left for writers of other processes.
+    writer_lock = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Take transaction control from the driver so BEGIN below is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -55,7 +68,33 @@ def _configure_sqlite(engine: Engine) -> None:
         # locked" when another writer got there first; IMMEDIATE waits its turn instead.
         # GET requests never write, so they keep the cheaper deferred read transaction.
         reading = has_request_context() and request.method in ("GET", "HEAD")
-        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        if reading:
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Bounded, so a thread that opens a second writing connection waits as SQLite
+        # would and then fails, instead of waiting for itself forever.
+        if writer_lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            conn.info["holds_writer_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn) -> None:  # noqa: ANN001
+        if conn.info.pop("holds_writer_lock", False):
+            writer_lock.release()
+
+    # Both fire just before the COMMIT or ROLLBACK itself: the next writer's BEGIN
+    # IMMEDIATE then waits a millisecond or so in SQLite's busy handler, alone.
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        # A connection given back without COMMIT or ROLLBACK (invalidated) frees it too.
+        if record.info.pop("holds_writer_lock", False):
+            writer_lock.release()
 
 
 def make_engine(url: str) -> Engine:

@@ -24,6 +24,9 @@ from tests.factories import (
 
 SLUG = "test-module"
 JOIN_TIMEOUT = 120
+# SECURITY 23: 8 threads x 50 submits, zero errors.
+THREADS = 8
+SUBMITS = 50
 
 
 @pytest.fixture
@@ -91,13 +94,13 @@ def all_answers(slug: str, *, right: bool) -> dict[str, list[str]]:
     return answer_values(QuizAttempt(layout=layout), right=right)
 
 
-def test_do_8_learners_submitting_20_attempts_each_at_once_meet_no_error(quiz_app):
+def test_do_8_learners_submitting_50_attempts_each_at_once_meet_no_error(quiz_app):
     app = quiz_app
-    learners = [make_learner(app, f"learner-{n}") for n in range(8)]
+    learners = [make_learner(app, f"learner-{n}") for n in range(THREADS)]
     with app.app_context():
         quiz_id = quiz_of(SLUG).id
         answers = {True: all_answers(SLUG, right=True), False: all_answers(SLUG, right=False)}
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(THREADS)
     errors: list[BaseException] = []
     submitted: list[int] = []
 
@@ -105,7 +108,7 @@ def test_do_8_learners_submitting_20_attempts_each_at_once_meet_no_error(quiz_ap
         rng = random.Random(n)
         try:
             barrier.wait(timeout=30)
-            for _ in range(20):
+            for _ in range(SUBMITS):
                 # One app context per request, as the web server would have: "start"...
                 with app.app_context():
                     user = db.session.get(User, learners[n])
@@ -121,18 +124,19 @@ def test_do_8_learners_submitting_20_attempts_each_at_once_meet_no_error(quiz_ap
         except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
             errors.append(exc)
 
-    run_threads(8, work)
+    run_threads(THREADS, work)
 
     assert errors == []
-    assert len(submitted) == len(set(submitted)) == 160
+    assert len(submitted) == len(set(submitted)) == THREADS * SUBMITS
     with app.app_context():
         rows = db.session.execute(
             select(QuizAttempt.user_id, QuizAttempt.status, func.count(QuizAttempt.id)).group_by(
                 QuizAttempt.user_id, QuizAttempt.status
             )
         ).all()
-        assert sorted(rows) == sorted((uid, AttemptStatus.SUBMITTED, 20) for uid in learners)
-        assert db.session.scalar(select(func.count(AttemptAnswer.id))) == 160 * 4
+        assert sorted(rows) == sorted((uid, AttemptStatus.SUBMITTED, SUBMITS) for uid in learners)
+        assert db.session.scalar(select(func.count(QuizAttempt.id))) == THREADS * SUBMITS
+        assert db.session.scalar(select(func.count(AttemptAnswer.id))) == THREADS * SUBMITS * 4
 
 
 def test_do_simultaneous_starts_by_one_learner_open_one_attempt(quiz_app):

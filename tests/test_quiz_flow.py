@@ -4,6 +4,7 @@ SECURITY 10, 19, 21, 22)."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import threading
@@ -11,7 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
@@ -33,6 +34,7 @@ from tests.factories import (
     import_into,
     module_settings,
     quiz_of,
+    row_counts,
     user_id,
     write_module,
 )
@@ -130,6 +132,23 @@ def review_items(page: str) -> list[tuple[str, str]]:
         (cls.strip(), re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip())
         for cls, body in re.findall(r'<li class="([^"]*)">(.*?)</li>', page, flags=re.S)
     ]
+
+
+@contextlib.contextmanager
+def writes_recorded(app):
+    """Collect every INSERT, UPDATE or DELETE the app sends to the database meanwhile."""
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    engine = db.engine_of(app)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- start, take, submit, result ---------------------------------------------------------
@@ -376,19 +395,74 @@ def test_are_answers_sent_within_the_grace_period_counted(course, client, learne
     assert get_attempt(app, path).percent == 100
 
 
-def test_does_opening_an_expired_attempt_close_it_with_nothing_counted(course, client, learner):
+def test_does_opening_an_expired_attempt_write_nothing_and_offer_a_button_to_close_it(
+    course, client, learner
+):
+    # SECURITY 13: a GET never changes data (and on SQLite it runs in a deferred read
+    # transaction, which cannot safely turn into a write).
     app = course(quiz={"time_limit_minutes": 5})
     path = start(client)
     _move_deadline(app, path, services.GRACE.total_seconds() + 60)
+    before = row_counts(app)
 
-    response = client.get(path)
-    late = submit(client, path, values(app, path, right=True))
+    with writes_recorded(app) as writes:
+        response = client.get(path)
 
-    assert urlsplit(response.headers["Location"]).path == f"{path}/result"
-    assert late.status_code == 302
+    assert response.status_code == 200
+    assert writes == []
+    assert row_counts(app) == before
+    attempt = get_attempt(app, path)
+    assert attempt.status == AttemptStatus.OPEN and attempt.submitted_at is None
+    page = response.get_data(as_text=True)
+    assert "Đã hết thời gian làm bài này" in page
+    # No questions to answer, only the button that closes the attempt (a CSRF form).
+    assert "<fieldset" not in page and 'name="q' not in page
+    assert re.search(rf'<form method="post" action="{path}">\s*<input id="csrf_token"', page)
+
+
+def test_does_the_close_button_of_an_expired_attempt_close_it_once_with_nothing_counted(
+    course, client, learner
+):
+    app = course(quiz={"time_limit_minutes": 5})
+    path = start(client)
+    right = values(app, path, right=True)
+    _move_deadline(app, path, services.GRACE.total_seconds() + 60)
+
+    closed = submit(client, path, {})
+    again = submit(client, path, {})
+    late = submit(client, path, right)
+
+    for response in (closed, again, late):
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == f"{path}/result"
+    assert count(app, QuizAttempt.id) == 1
+    assert count(app, AttemptAnswer.id) == 4
     attempt = get_attempt(app, path)
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.score == 0
-    assert all(a.chosen == [] for a in attempt.answers)
+    assert not attempt.passed
+    assert all(a.chosen == [] and not a.text_response for a in attempt.answers)
+    result = client.get(f"{path}/result")
+    assert result.status_code == 200 and 'class="card result fail"' in result.get_data(as_text=True)
+
+
+def test_does_the_module_page_count_an_expired_attempt_before_it_is_closed(course, client, learner):
+    app = course(quiz={"time_limit_minutes": 5, "max_attempts": 2})
+    set_language(client, "en")
+    path = start(client)
+    assert "Attempts left: 2" in client.get(f"/m/{SLUG}").get_data(as_text=True)
+    _move_deadline(app, path, services.GRACE.total_seconds() + 60)
+
+    with writes_recorded(app) as writes:
+        module = client.get(f"/m/{SLUG}").get_data(as_text=True)
+        overview = client.get(f"/m/{SLUG}/quiz").get_data(as_text=True)
+
+    assert writes == []
+    assert "Attempts left: 1" in module and "Best score: 0%" in module
+    assert "Attempts left: 1" in overview
+    # The overview leads to the attempt, whose page offers to close it.
+    assert f'href="{path}"' in overview
+    submit(client, path, {})
+    assert "Attempts left: 1" in client.get(f"/m/{SLUG}").get_data(as_text=True)
 
 
 def test_does_starting_after_an_expired_attempt_open_a_new_one(course, client, learner):
@@ -729,3 +803,147 @@ def test_does_progress_made_in_one_language_count_in_the_other(course, client, l
     assert "Mark as done" not in lesson
     assert len(certificates(app)) == 1
     assert count(app, LessonProgress.id) == 2
+
+
+# --- what the learner's pages show ------------------------------------------------------------
+
+
+MULTIPLE_RULE = {
+    "en": "The right answers share the points equally: each one you tick earns its share. "
+    "The wrong answers also share the points equally: each one you tick takes its share "
+    "away. The score for the question never goes below zero.",
+    "vi": "Các đáp án đúng chia đều số điểm của câu",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_does_a_multiple_answer_question_state_its_partial_credit_rule(
+    course, client, learner, language
+):
+    # The rule of quiz/kinds.py MultipleAnswer: a right tick earns 1/k of the points (k
+    # right choices), a wrong tick takes away 1/w (w wrong choices), never below zero.
+    course()
+    set_language(client, language)
+    path = start(client)
+
+    page = client.get(path).get_data(as_text=True)
+
+    multiple = re.search(
+        r'<fieldset class="question card">((?:(?!</fieldset>).)*?type="checkbox"'
+        r".*?)</fieldset>",
+        page,
+        flags=re.S,
+    )
+    assert multiple, page
+    assert page.count(MULTIPLE_RULE[language]) == 1
+    assert MULTIPLE_RULE[language] in multiple.group(1)
+
+
+def continue_target(client) -> str:
+    """Where the home page's "What next" button leads."""
+    page = client.get("/").get_data(as_text=True)
+    section = re.search(r'<section class="card next">(.*?)</section>', page, flags=re.S)
+    assert section, page
+    return re.search(r'<a class="button primary wide" href="([^"]+)"', section.group(1)).group(1)
+
+
+def test_does_continue_skip_finished_lessons_and_lead_to_the_quiz_when_all_are_done(
+    course, client, learner
+):
+    app = course()
+    targets = [continue_target(client)]
+    mark_done(client, "lesson-1")
+    targets.append(continue_target(client))
+    mark_done(client, "lesson-2")
+    targets.append(continue_target(client))
+    pass_quiz(app, client)
+
+    home = client.get("/").get_data(as_text=True)
+
+    assert targets == [f"/m/{SLUG}/lesson-1", f"/m/{SLUG}/lesson-2", f"/m/{SLUG}/quiz"]
+    assert 'class="card next"' not in home
+    assert f"/certificates/{certificates(app)[0].code}" in home
+
+
+def test_does_continue_skip_a_lesson_done_out_of_order(course, client, learner):
+    course()
+    mark_done(client, "lesson-2")
+
+    assert continue_target(client) == f"/m/{SLUG}/lesson-1"
+    mark_done(client, "lesson-1")
+    assert continue_target(client) == f"/m/{SLUG}/quiz"
+
+
+def test_do_attempts_left_on_the_module_page_count_down(course, client, learner):
+    app = course(quiz={"max_attempts": 3})
+    set_language(client, "en")
+    seen = [re.search(r"Attempts left: \d+", client.get(f"/m/{SLUG}").get_data(as_text=True))]
+    for _ in range(3):
+        path = start(client)
+        submit(client, path, values(app, path, right=False))
+        seen.append(
+            re.search(r"Attempts left: \d+", client.get(f"/m/{SLUG}").get_data(as_text=True))
+        )
+
+    assert [m.group(0) for m in seen] == [f"Attempts left: {n}" for n in (3, 2, 1, 0)]
+    overview = client.get(f"/m/{SLUG}/quiz").get_data(as_text=True)
+    assert "You have used all the attempts for this quiz." in overview
+
+
+def progress_facts(client) -> dict[str, str]:
+    page = client.get(f"/m/{SLUG}/progress").get_data(as_text=True)
+    facts = re.search(r'<dl class="facts">(.*?)</dl>', page, flags=re.S).group(1)
+    return {
+        html.unescape(dt).strip(): html.unescape(dd).strip()
+        for dt, dd in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", facts, flags=re.S)
+    }
+
+
+def test_does_the_progress_page_show_best_score_attempts_and_completion_date(
+    course, client, learner
+):
+    app = course()
+    set_language(client, "en")
+    before = progress_facts(client)
+    mark_done(client, "lesson-1")
+    mark_done(client, "lesson-2")
+    failed = start(client)
+    submit(client, failed, values(app, failed, right=False))
+    after_fail = progress_facts(client)
+    pass_quiz(app, client)
+
+    after_pass = progress_facts(client)
+
+    assert before == {
+        "Lessons done": "0 / 2",
+        "Best quiz score": "—",
+        "Quiz attempts": "0",
+        "Completed on": "not yet",
+    }
+    assert after_fail["Best quiz score"] == "0%" and after_fail["Quiz attempts"] == "1"
+    assert after_fail["Completed on"] == "not yet"
+    issued = certificates(app)[0].issued_at
+    # Dates are shown in Vietnam's time zone, UTC+7.
+    assert after_pass == {
+        "Lessons done": "2 / 2",
+        "Best quiz score": "100%",
+        "Quiz attempts": "2",
+        "Completed on": (issued + timedelta(hours=7)).strftime("%d/%m/%Y"),
+    }
+
+
+def test_does_the_certificate_page_show_the_qr_code_and_link_the_print_css(course, client, learner):
+    app = course(completion="quiz")
+    pass_quiz(app, client)
+    code = certificates(app)[0].code
+
+    page = client.get(f"/certificates/{code}").get_data(as_text=True)
+
+    qr = re.search(r'<div class="cert-verify">\s*<img src="([^"]+)" alt="([^"]+)"', page)
+    assert qr, page
+    assert qr.group(1).startswith("data:image/svg+xml") and qr.group(2)
+    print_css = re.search(r'<link rel="stylesheet" href="([^"]+)" media="print">', page)
+    assert print_css and "css/print" in print_css.group(1)
+    stylesheet = client.get(print_css.group(1))
+    assert stylesheet.status_code == 200 and b"@page" in stylesheet.data
+    assert b".certificate" in stylesheet.data

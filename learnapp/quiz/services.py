@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, func, select, update
+from sqlalchemy import ColumnElement, Integer, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
@@ -70,6 +70,22 @@ def draw_layout(questions: Sequence[Question], draw_count: int, rng: random.Rand
     return layout
 
 
+def _counted(now: datetime) -> ColumnElement[bool]:
+    """Attempts that count as used: submitted ones, and open ones whose time is up.
+
+    An expired attempt is closed (with nothing counted) only by a POST, since a GET never
+    writes; until then the pages count it as used, with the 0% it will get.
+    """
+    return or_(
+        QuizAttempt.status == AttemptStatus.SUBMITTED,
+        and_(
+            QuizAttempt.status == AttemptStatus.OPEN,
+            QuizAttempt.deadline_at.is_not(None),
+            QuizAttempt.deadline_at < now - GRACE,
+        ),
+    )
+
+
 def summary(user: User, quiz: Quiz) -> QuizSummary:
     used, best, passed = db.session.execute(
         select(
@@ -79,7 +95,7 @@ def summary(user: User, quiz: Quiz) -> QuizSummary:
         ).where(
             QuizAttempt.user_id == user.id,
             QuizAttempt.quiz_id == quiz.id,
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
+            _counted(utcnow()),
         )
     ).one()
     left = None if quiz.max_attempts == 0 else max(0, quiz.max_attempts - used)
@@ -219,7 +235,7 @@ def best_attempts(user: User, quiz_ids: Sequence[int]) -> dict[int, tuple[int, b
         .where(
             QuizAttempt.user_id == user.id,
             QuizAttempt.quiz_id.in_(quiz_ids),
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
+            _counted(utcnow()),
         )
         .group_by(QuizAttempt.quiz_id)
     )

@@ -80,18 +80,18 @@ def start(slug: str):
 @login_required
 def take(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
-    if attempt.status == AttemptStatus.OPEN and services.close_if_expired(attempt):
-        learn_services.check_completion(current_user, _module_of(attempt))
-        db.session.commit()
-        flash(_("The time for this attempt ran out before it was submitted."), "error")
     if attempt.status != AttemptStatus.OPEN:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     module = _module_of(attempt)
+    # A GET never writes (its SQLite transaction is a deferred read): an attempt whose
+    # time is up only offers a button, and the submit POST closes it.
+    time_is_up = services.is_expired(attempt, utcnow())
     return render_template(
         "quiz/take.html",
         attempt=attempt,
         module=module,
-        items=services.layout_questions(attempt),
+        items=[] if time_is_up else services.layout_questions(attempt),
+        time_is_up=time_is_up,
         language=attempt.language,
         form=ButtonForm(),
         seconds_left=int((attempt.deadline_at - utcnow()).total_seconds())
@@ -114,7 +114,10 @@ def submit(attempt_id: int):
         flash(_("This attempt was already submitted; it was counted once."), "info")
         return redirect(url_for("quiz.result", attempt_id=attempt_id))
     if services.is_expired(attempt, attempt.submitted_at):
-        flash(_("The time was up, so the answers sent late were not counted."), "error")
+        if values:
+            flash(_("The time was up, so the answers sent late were not counted."), "error")
+        else:
+            flash(_("The time for this attempt ran out before it was submitted."), "error")
     certificate = learn_services.check_completion(current_user, _module_of(attempt))
     db.session.commit()
     if certificate is not None:

@@ -3,7 +3,11 @@ minimal Flask page of the same size served the same way in the same run.
 
     .venv/bin/python -m tests.bench.throughput [seconds-per-measure]
 
-Loopback only; every loop is bounded by time.
+Every response's status (and redirect target) is checked: an error page is not
+throughput, and the run stops at the first one. The quiz is measured twice: the whole
+start+take+submit cycle, and the submit POST on its own (each client prepares an open
+attempt untimed, then all clients submit at once; only that window is timed, and the
+baseline POST is timed the same way). Loopback only; every loop is bounded by time.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ class Browser:
         self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         self.cookie = ""
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
+    def request(
+        self, method: str, path: str, form: dict | None = None, *, expect: int = 200
+    ) -> tuple[int, str, str]:
+        """Send one request; fail unless the response has the expected status."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
         body = None
         if form is not None:
@@ -43,31 +50,44 @@ class Browser:
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
-        return response.status, response.getheader("Location") or "", text
+        location = response.getheader("Location") or ""
+        if response.status != expect:
+            raise AssertionError(
+                f"{method} {path}: status {response.status}, expected {expect} "
+                f"{location} {text[:200]!r}"
+            )
+        return response.status, location, text
 
     def sign_in(self, username: str) -> str:
         _, _, page = self.request("GET", "/sign-in")
         token = CSRF_RE.search(page).group(1)
-        status, _, _ = self.request(
+        self.request(
             "POST",
             "/sign-in",
             {"csrf_token": token, "identifier": username, "password": "learnapp-demo"},
+            expect=302,
         )
-        assert status == 302, status
         _, _, page = self.request("GET", "/")
         return CSRF_RE.search(page).group(1)
 
 
 def run_for(seconds: float, work) -> float:  # noqa: ANN001
-    """Run work(client_index) in CLIENTS threads for `seconds`; return operations per second."""
+    """Run work(client_index) in CLIENTS threads for `seconds`; return operations per second.
+
+    The first failure (a wrong status, a lost connection) stops the run and is raised.
+    """
     counts = [0] * CLIENTS
+    errors: list[BaseException] = []
     deadline = time.perf_counter() + seconds
 
     def loop(index: int) -> None:
-        step = work(index)
-        while time.perf_counter() < deadline:
-            step()
-            counts[index] += 1
+        try:
+            step = work(index)
+            while time.perf_counter() < deadline and not errors:
+                step()
+                counts[index] += 1
+        except BaseException as exc:  # noqa: BLE001  (raised below)
+            errors.append(exc)
 
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(CLIENTS)]
     start = time.perf_counter()
@@ -75,7 +95,66 @@ def run_for(seconds: float, work) -> float:  # noqa: ANN001
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return sum(counts) / elapsed
+
+
+def run_rounds(seconds: float, work) -> float:  # noqa: ANN001
+    """Time one request on its own: work(client_index) returns (prepare, timed).
+
+    Each round, every client runs prepare() untimed, then all send timed() together; the
+    clock runs from that start to the last response. Returns timed requests per second.
+    """
+    errors: list[BaseException] = []
+    timing = {"window": 0.0, "rounds": 0, "t0": 0.0, "stop": False}
+    deadline = time.perf_counter() + seconds
+
+    def begin() -> None:
+        timing["stop"] = (
+            bool(errors)
+            or timing["window"] >= seconds
+            or (time.perf_counter() > deadline + 4 * seconds)
+        )
+        timing["t0"] = time.perf_counter()
+
+    def end() -> None:
+        timing["window"] += time.perf_counter() - timing["t0"]
+        timing["rounds"] += 1
+
+    start_line = threading.Barrier(CLIENTS, action=begin, timeout=60)
+    finish_line = threading.Barrier(CLIENTS, action=end, timeout=60)
+
+    def loop(index: int) -> None:
+        try:
+            prepare, timed = work(index)
+            while True:
+                prepare()
+                start_line.wait()
+                if timing["stop"]:
+                    return
+                timed()
+                finish_line.wait()
+        except threading.BrokenBarrierError:
+            pass
+        except BaseException as exc:  # noqa: BLE001  (raised below)
+            errors.append(exc)
+            start_line.abort()
+            finish_line.abort()
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return CLIENTS * timing["rounds"] / timing["window"]
+
+
+ATTEMPT_RE = re.compile(r"/quiz/attempts/\d+")
+START = "/m/cell-meetings/quiz/start"
 
 
 def main() -> int:
@@ -93,24 +172,44 @@ def main() -> int:
             client.sign_in(learners[index])
             return lambda: client.request("GET", LESSON)
 
+        def open_attempt(client: Browser, token: str) -> tuple[str, dict]:
+            """Start (or resume) an attempt and load its page: (its path, an answer each)."""
+            _, location, _ = client.request("POST", START, {"csrf_token": token}, expect=302)
+            path = urllib.parse.urlsplit(location).path
+            assert ATTEMPT_RE.fullmatch(path), location
+            _, _, page = client.request("GET", path)
+            answers = dict(sorted(set(re.findall(r'name="(q\d+)" value="(\d+)"', page))))
+            assert answers, f"no questions on {path}"
+            return path, answers
+
+        def submit(client: Browser, token: str, path: str, answers: dict) -> None:
+            _, location, _ = client.request(
+                "POST", path, {"csrf_token": token, **answers}, expect=302
+            )
+            assert urllib.parse.urlsplit(location).path == f"{path}/result", location
+
         def quiz_work(index: int):  # noqa: ANN202
             client = Browser(base)
             token = client.sign_in(learners[index])
 
             def step() -> None:
-                _, location, _ = client.request(
-                    "POST", "/m/cell-meetings/quiz/start", {"csrf_token": token}
-                )
-                path = urllib.parse.urlsplit(location).path
-                _, _, page = client.request("GET", path)
-                names = sorted(set(re.findall(r'name="(q\d+)" value="(\d+)"', page)))
-                answers = dict(names)
-                client.request("POST", path, {"csrf_token": token, **answers})
+                submit(client, token, *open_attempt(client, token))
 
             return step
 
+        def submit_work(index: int):  # noqa: ANN202
+            client = Browser(base)
+            token = client.sign_in(learners[index])
+            ready: list[tuple[str, dict]] = []
+
+            def prepare() -> None:
+                ready[:] = [open_attempt(client, token)]
+
+            return prepare, lambda: submit(client, token, *ready[0])
+
         lesson_rate = run_for(seconds, lesson_work)
         quiz_rate = run_for(seconds, quiz_work)
+        submit_rate = run_rounds(seconds, submit_work)
 
     baseline_env = dict(env, BASELINE_BYTES=str(page_size))
     with gunicorn("tests.bench.baseline_app:app", baseline_env) as base:
@@ -123,8 +222,13 @@ def main() -> int:
             client = Browser(base)
             return lambda: client.request("POST", "/page", {"a": "1"})
 
+        def baseline_post_rounds(index: int):  # noqa: ANN202
+            client = Browser(base)
+            return (lambda: None), (lambda: client.request("POST", "/page", {"a": "1"}))
+
         baseline_get_rate = run_for(seconds, baseline_get)
         baseline_post_rate = run_for(seconds, baseline_post)
+        baseline_round_rate = run_rounds(seconds, baseline_post_rounds)
 
     print(
         f"gunicorn, 2 workers, {CLIENTS} keep-alive clients, {seconds:g} s each, SQLite; "
@@ -139,6 +243,11 @@ def main() -> int:
     print(
         f"quiz start+take+submit (3 req): {quiz_rate:8.1f} attempts/s  "
         f"ratio {quiz_rate * 3 / baseline_post_rate:.3f} (requests vs baseline POST)"
+    )
+    print(f"baseline POST, in rounds      : {baseline_round_rate:8.1f} req/s")
+    print(
+        f"quiz submit POST alone        : {submit_rate:8.1f} submits/s  "
+        f"ratio {submit_rate / baseline_round_rate:.3f} (vs baseline POST in rounds)"
     )
     return 0
 
