@@ -220,7 +220,17 @@ def publish(client, slug: str, **kw):
 
 
 def discard(client, slug: str, **kw):
-    return post_button(client, f"/authoring/m/{slug}", f"/authoring/m/{slug}/discard", **kw)
+    """Follow "Discard the draft" to its confirmation page and confirm there."""
+    module_page = client.get(f"/authoring/m/{slug}").get_data(as_text=True)
+    assert f'href="/authoring/m/{slug}/discard"' in module_page, "no discard link"
+    return post_button(client, f"/authoring/m/{slug}/discard", None, **kw)
+
+
+def archive(client, slug: str, **kw):
+    """Follow "Archive module" to its confirmation page and confirm there."""
+    module_page = client.get(f"/authoring/m/{slug}").get_data(as_text=True)
+    assert f'href="/authoring/m/{slug}/archive"' in module_page, "no archive link"
+    return post_button(client, f"/authoring/m/{slug}/archive", None, **kw)
 
 
 def create_module(client, slug: str, *, en: bool = True, **kw):

@@ -28,6 +28,7 @@ from tests.authoring_helpers import (
     create_module,
     draft_data,
     fill_and_post,
+    form_with,
     import_real_courses,
     lesson_fields,
     post_button,
@@ -630,6 +631,223 @@ def test_does_the_live_preview_refuse_a_post_without_the_csrf_token(demo):
     response = client.post("/authoring/render", data={"markdown": "**x**"})
     assert response.status_code == 400
     assert "<strong>x</strong>" not in text_of(response)
+
+
+# --- true/false feedback, many choices ----------------------------------------------
+
+
+def test_can_a_true_or_false_question_have_feedback_for_each_answer(demo):
+    client = signed_in(demo, "trainer")
+    create_module(client, "q-tf-feedback")
+    fields = {
+        "key": "sky-is-green",
+        "type": "truefalse",
+        "truth": "false",
+        "text_vi": "Trời màu xanh lá.",
+        "text_en": "The sky is green.",
+        "explanation_vi": "Vì vậy.",
+        "explanation_en": "Because.",
+        "feedback_true_vi": "Nhìn lại bầu trời.",
+        "feedback_true_en": "Look at the sky again.",
+        "feedback_false_vi": "Đúng.",
+        "feedback_false_en": "Right.",
+    }
+    assert add_question(client, "q-tf-feedback", fields).status_code == 302
+    (question,) = draft_data(demo, "q-tf-feedback")["questions"]
+    assert [c["texts"]["en"] for c in question["choices"]] == [
+        {"text": "true", "feedback": "Look at the sky again."},
+        {"text": "false", "feedback": "Right."},
+    ]
+    # Shown again in the editor, and kept by a save that does not touch them.
+    url = "/authoring/m/q-tf-feedback/questions/sky-is-green"
+    editor = form_with(text_of(client.get(url)), "feedback_true_vi")["fields"]
+    assert (editor["feedback_true_vi"], editor["feedback_false_en"]) == (
+        "Nhìn lại bầu trời.",
+        "Right.",
+    )
+    assert fill_and_post(client, url, {"text_en": "Green sky?"}, field="text_en").status_code == 302
+    (question,) = draft_data(demo, "q-tf-feedback")["questions"]
+    assert question["choices"][0]["texts"]["vi"]["feedback"] == "Nhìn lại bầu trời."
+
+
+EIGHT_CHOICES = (
+    "::Eight::Việc nào là của bí thư chi bộ? {=Chuẩn bị nội dung#Đúng."
+    " ~Ký thay ~Thu phí ~Đi vắng ~Bỏ họp ~Xóa biên bản ~Giữ con dấu ~Ghi hộ#Không."
+    " ####Bí thư chuẩn bị nội dung.}"
+)
+
+
+def eight_choice_question(client, slug: str) -> str:
+    """A one-language module with a GIFT-imported single-choice question of 8 choices."""
+    assert create_module(client, slug, en=False).status_code == 302
+    url = f"/authoring/m/{slug}/gift"
+    saved = fill_and_post(client, url, {"text": EIGHT_CHOICES, "action": "save"}, field="text")
+    assert saved.status_code == 302
+    return f"/authoring/m/{slug}/questions/eight"
+
+
+def test_does_editing_a_question_with_eight_choices_keep_all_eight(demo):
+    client = signed_in(demo, "trainer")
+    url = eight_choice_question(client, "q-eight")
+    before = draft_data(demo, "q-eight")["questions"][0]
+    assert len(before["choices"]) == 8
+    form = form_with(text_of(client.get(url)), "text_vi")
+    assert form["fields"]["choice_7_vi"] == "Ghi hộ"
+    assert form["fields"]["feedback_7_vi"] == "Không."
+    assert "choice_9_vi" in form["names"]  # room for two more
+
+    response = fill_and_post(client, url, {"text_vi": "Việc của bí thư?"}, field="text_vi")
+    assert response.status_code == 302
+    after = draft_data(demo, "q-eight")["questions"][0]
+    assert after["choices"] == before["choices"]
+    assert after["texts"]["vi"]["text"] == "Việc của bí thư?"
+
+
+def test_can_a_ninth_choice_be_added_to_a_question_with_eight(demo):
+    client = signed_in(demo, "trainer")
+    url = eight_choice_question(client, "q-nine")
+    response = fill_and_post(client, url, {"choice_8_vi": "Đọc nghị quyết"}, field="text_vi")
+    assert response.status_code == 302
+    choices = draft_data(demo, "q-nine")["questions"][0]["choices"]
+    assert [c["texts"]["vi"]["text"] for c in choices][-2:] == ["Ghi hộ", "Đọc nghị quyết"]
+    assert "choice_10_vi" in form_with(text_of(client.get(url)), "text_vi")["names"]
+
+
+# --- the quiz draws more than its pool ----------------------------------------------
+
+DRAW_WARNING = "Each attempt is to draw 10 questions, but the pool has only 1"
+
+
+def test_is_a_draw_count_larger_than_the_pool_warned_about_when_saving_the_settings(demo):
+    client = signed_in(demo, "trainer")
+    publishable_module(client, "draw-test")  # one question, 10 drawn by default
+    response = fill_and_post(
+        client, "/authoring/m/draw-test", {"draw": "10"}, field="pass_mark", follow_redirects=True
+    )
+    page = text_of(response)
+    assert "Settings saved in the draft." in page
+    assert page.count(DRAW_WARNING) == 2  # the message after saving, and beside the field
+    assert draft_data(demo, "draw-test")["draw"] == 10  # saved: more questions may follow
+
+    for draw in ("0", "1"):
+        response = fill_and_post(
+            client,
+            "/authoring/m/draw-test",
+            {"draw": draw},
+            field="pass_mark",
+            follow_redirects=True,
+        )
+        assert "but the pool has only" not in text_of(response)
+
+
+def test_does_the_module_page_keep_warning_until_the_pool_is_big_enough(demo):
+    client = signed_in(demo, "trainer")
+    publishable_module(client, "draw-grow")
+    fill_and_post(client, "/authoring/m/draw-grow", {"draw": "2"}, field="pass_mark")
+    assert "but the pool has only 1" in text_of(client.get("/authoring/m/draw-grow"))
+    add_question(client, "draw-grow", single_choice_fields("second-question"))
+    assert "but the pool has only" not in text_of(client.get("/authoring/m/draw-grow"))
+
+
+# --- two trainers, one draft ------------------------------------------------------
+
+STALE = "Someone else saved this draft since you opened this page, so nothing was saved."
+
+
+def post_opened_form(client, url: str, form: dict, changes: dict):
+    """Post a form the way it was when its page was loaded earlier, with some changes."""
+    return client.post(url, data={**form["fields"], **changes})
+
+
+def test_is_a_question_save_over_someone_elses_newer_save_refused(demo):
+    trainer, admin = signed_in(demo, "trainer"), signed_in(demo, "admin")
+    create_module(trainer, "two-editors")
+    add_question(trainer, "two-editors", single_choice_fields("shared"))
+    url = "/authoring/m/two-editors/questions/shared"
+    opened = form_with(text_of(trainer.get(url)), "text_en")
+
+    assert (
+        fill_and_post(admin, url, {"text_en": "Admin's words"}, field="text_en").status_code == 302
+    )
+    after_admin = draft_data(demo, "two-editors")
+    response = post_opened_form(trainer, url, opened, {"text_en": "Trainer's words"})
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert STALE in page and "Reload the page" in page
+    assert "Trainer&#39;s words" in page  # what was typed is still there to copy
+    assert draft_data(demo, "two-editors") == after_admin
+    # After a reload the trainer sees the admin's words and can save.
+    reloaded = fill_and_post(trainer, url, {"text_vi": "Lời mới"}, field="text_en")
+    assert reloaded.status_code == 302
+    question = draft_data(demo, "two-editors")["questions"][0]
+    assert question["texts"]["en"]["text"] == "Admin's words"
+    assert question["texts"]["vi"]["text"] == "Lời mới"
+
+
+def test_is_a_lesson_save_over_someone_elses_newer_save_refused(demo):
+    trainer, admin = signed_in(demo, "trainer"), signed_in(demo, "admin")
+    create_module(trainer, "two-lesson-editors")
+    add_lesson(trainer, "two-lesson-editors", lesson_fields("shared", vi="Gốc", en="Original"))
+    url = "/authoring/m/two-lesson-editors/lessons/shared"
+    opened = form_with(text_of(trainer.get(url)), "body_vi")
+
+    changed = fill_and_post(
+        admin, url, {"body_en": "Admin's text", "action": "save"}, field="body_vi"
+    )
+    assert changed.status_code == 302
+    after_admin = draft_data(demo, "two-lesson-editors")
+    response = post_opened_form(
+        trainer, url, opened, {"body_en": "Trainer's text", "action": "save"}
+    )
+
+    assert response.status_code == 200
+    assert STALE in text_of(response)
+    assert draft_data(demo, "two-lesson-editors") == after_admin
+    # Previewing is no save: it works from the old page.
+    preview = post_opened_form(trainer, url, opened, {"body_en": "*x*", "action": "preview"})
+    assert preview.status_code == 200 and STALE not in text_of(preview)
+
+
+def test_is_a_settings_save_over_someone_elses_newer_save_refused(demo):
+    trainer, admin = signed_in(demo, "trainer"), signed_in(demo, "admin")
+    create_module(trainer, "two-settings")
+    url = "/authoring/m/two-settings"
+    opened = form_with(text_of(trainer.get(url)), "pass_mark")
+    assert fill_and_post(admin, url, {"pass_mark": "90"}, field="pass_mark").status_code == 302
+
+    response = post_opened_form(trainer, url, opened, {"max_attempts": "3"})
+
+    assert response.status_code == 200
+    assert STALE in text_of(response)
+    data = draft_data(demo, "two-settings")
+    assert (data["pass_mark"], data["max_attempts"]) == (90, 0)
+
+
+def test_can_two_trainers_save_different_lessons_of_one_draft(demo):
+    trainer, admin = signed_in(demo, "trainer"), signed_in(demo, "admin")
+    create_module(trainer, "two-lessons")
+    add_lesson(trainer, "two-lessons", lesson_fields("one", vi="Một", en="One"))
+    add_lesson(trainer, "two-lessons", lesson_fields("two", vi="Hai", en="Two"))
+    url_one, url_two = (
+        "/authoring/m/two-lessons/lessons/one",
+        "/authoring/m/two-lessons/lessons/two",
+    )
+    opened = form_with(text_of(trainer.get(url_one)), "body_vi")
+
+    saved = fill_and_post(
+        admin, url_two, {"body_en": "Two, by admin", "action": "save"}, field="body_vi"
+    )
+    assert saved.status_code == 302
+    response = post_opened_form(
+        trainer, url_one, opened, {"body_en": "One, by trainer", "action": "save"}
+    )
+
+    assert response.status_code == 302
+    bodies = {
+        x["slug"]: x["texts"]["en"]["body_md"] for x in draft_data(demo, "two-lessons")["lessons"]
+    }
+    assert bodies == {"one": "One, by trainer\n", "two": "Two, by admin\n"}
 
 
 # --- no mass assignment (SECURITY 11) -----------------------------------------------

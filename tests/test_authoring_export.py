@@ -82,6 +82,10 @@ def web_module_with_everything(client, slug: str, image_line: str = "") -> None:
             "text_en": "False?",
             "explanation_vi": "Vì.",
             "explanation_en": "Because.",
+            "feedback_true_vi": "Chưa đúng: *đọc lại*.",
+            "feedback_true_en": "Not right: *read again*.",
+            "feedback_false_vi": "Đúng rồi.",
+            "feedback_false_en": "Right.",
         },
     )
     add_question(
@@ -144,6 +148,28 @@ def test_does_a_module_published_from_the_editor_export_and_reimport_as_a_no_op(
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "unchanged: web-made"
     assert content_state(demo) == before
+
+
+def test_does_the_feedback_of_a_truefalse_question_survive_export_and_reimport(demo, tmp_path):
+    trainer = signed_in(demo, "trainer")
+    web_module_with_everything(trainer, "web-made")
+    before = content_state(demo)
+    assert cli(demo, "export-courses", str(tmp_path / "out")).exit_code == 0
+
+    quiz_en = (tmp_path / "out" / "web-made" / "en" / "quiz.yml").read_text(encoding="utf-8")
+    assert "feedback_true: 'Not right: *read again*.'" in quiz_en
+    assert "feedback_false: Right." in quiz_en
+    result = cli(demo, "import-courses", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "unchanged: web-made" in result.output
+    assert content_state(demo) == before
+    with demo.app_context():
+        question = db.session.scalar(select(Question).where(Question.key == "true-false"))
+        feedback = [{t.language: t.feedback_md for t in c.texts} for c in question.choices]
+    assert feedback == [
+        {"vi": "Chưa đúng: *đọc lại*.", "en": "Not right: *read again*."},
+        {"vi": "Đúng rồi.", "en": "Right."},
+    ]
 
 
 def png_bytes(width: int = 40, height: int = 20) -> bytes:

@@ -12,18 +12,26 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from learnapp import db
+from learnapp.models import QuizAttempt
 from tests.authoring_helpers import (
+    add_lesson,
     add_question,
     create_module,
     draft_data,
     fill_and_post,
     form_with,
+    lesson_fields,
+    post_button,
+    publish,
     signed_in,
     single_choice_fields,
 )
+from tests.factories import answer_values
 
 SLUG = "gift-test"
 URL = f"/authoring/m/{SLUG}/gift"
+NO_EXPLANATION = "No explanation (#### in GIFT): add one in the editor"
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "gift"
 GIFT = """// Câu hỏi cho chi bộ: a comment line, ignored.
 ::Quorum::Chi bộ cần bao nhiêu đảng viên có mặt? {
@@ -189,6 +197,83 @@ def test_can_a_gift_file_be_uploaded_instead_of_pasted(demo, trainer):
     response = press_save(trainer, response)  # the file's text is now in the form
     assert response.status_code == 302
     assert len(draft_data(demo, SLUG)["questions"]) == 4
+
+
+def upload_gift(client, data: bytes, action: str):
+    return fill_and_post(
+        client,
+        URL,
+        {"text": "", "upload": (io.BytesIO(data), "ngan-hang.gift"), "action": action},
+        field="text",
+        content_type="multipart/form-data",
+    )
+
+
+def test_is_a_gift_file_over_500_kb_refused_whole_and_nothing_imported(demo, trainer):
+    padding = ("// " + "x" * 96 + "\n").encode()  # a comment line of 100 bytes
+    data = GIFT.encode() + padding * 5000
+    assert len(data) > 500_000
+    for action in ("preview", "save"):
+        response = upload_gift(trainer, data, action)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "The file is larger than 500 KB." in page
+        assert "Will be imported" not in page
+    assert draft_data(demo, SLUG)["questions"] == []
+
+
+def test_is_a_gift_file_of_exactly_500_kb_imported(demo, trainer):
+    data = GIFT.encode()
+    data += b"/" * (500_000 - len(data))  # one long comment line up to the limit
+    response = upload_gift(trainer, data, "save")
+    assert response.status_code == 302
+    assert len(draft_data(demo, SLUG)["questions"]) == 4
+
+
+def test_is_a_question_without_an_explanation_flagged_in_the_preview(demo, trainer):
+    text = (
+        "::With::Chi bộ họp mỗi tháng.{T####Điều lệ quy định.}\n\n"
+        "::Without::Ai chủ trì buổi họp? {=Bí thư ~Trưởng thôn}\n\n"
+        "::Empty::Họp trực tuyến được không? {T####}\n"
+    )
+    response = fill_and_post(trainer, URL, {"text": text, "action": "preview"}, field="text")
+    items = listed(response.get_data(as_text=True), "Will be imported")
+    assert len(items) == 3
+    assert NO_EXPLANATION not in items[0]
+    assert NO_EXPLANATION in items[1] and NO_EXPLANATION in items[2]
+    assert draft_data(demo, SLUG)["questions"] == []
+
+
+def test_does_the_feedback_of_a_truefalse_gift_question_reach_the_learners_result(demo, trainer):
+    slug = "gift-true-false"
+    assert create_module(trainer, slug, en=False).status_code == 302
+    assert add_lesson(trainer, slug, lesson_fields("bai-mot", vi="Nội dung.")).status_code == 302
+    gift = (
+        "::Weekly::[markdown]Chi bộ sinh hoạt thường kỳ mỗi tuần một lần."
+        "{F#Chưa đúng: mỗi *tháng* một lần.#Đúng vậy.####Điều lệ quy định mỗi tháng.}"
+    )
+    url = f"/authoring/m/{slug}/gift"
+    saved = fill_and_post(trainer, url, {"text": gift, "action": "save"}, field="text")
+    assert saved.status_code == 302
+    editor = trainer.get(f"/authoring/m/{slug}/questions/weekly").get_data(as_text=True)
+    fields = form_with(editor, "feedback_true_vi")["fields"]
+    assert fields["feedback_true_vi"] == "Chưa đúng: mỗi *tháng* một lần."
+    assert fields["feedback_false_vi"] == "Đúng vậy."
+    response = publish(trainer, slug)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    learner = signed_in(demo, "learner")
+    start = post_button(learner, f"/m/{slug}/quiz", f"/m/{slug}/quiz/start")
+    take_url = urlsplit(start.headers["Location"]).path
+    take = learner.get(take_url).get_data(as_text=True)
+    with demo.app_context():
+        attempt = db.session.get(QuizAttempt, int(take_url.rsplit("/", 1)[1]))
+        values = answer_values(attempt, right=False)  # "true", the wrong answer
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', take).group(1)
+    done = learner.post(take_url, data={"csrf_token": token, **values})
+    result = learner.get(urlsplit(done.headers["Location"]).path).get_data(as_text=True)
+    assert "Chưa đúng: mỗi <em>tháng</em> một lần." in result
+    assert "Đúng vậy." not in result  # the other answer's feedback is not the learner's
 
 
 @pytest.mark.parametrize(

@@ -5,18 +5,29 @@ names and served with nosniff to signed-in people only."""
 from __future__ import annotations
 
 import io
+import random
 import re
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageFile
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
 import learnapp
 from learnapp import db
+from learnapp.authoring import images
+from learnapp.content.loader import MAX_IMAGE_BYTES
 from learnapp.models import MediaFile
-from tests.authoring_helpers import fill_and_post, signed_in, user_id
+from tests.authoring_helpers import (
+    add_lesson,
+    create_module,
+    fill_and_post,
+    lesson_fields,
+    publish,
+    signed_in,
+    user_id,
+)
 
 STATIC = Path(learnapp.__file__).resolve().parent / "static"
 REFUSED = "This file is not a PNG, JPEG or WebP picture."
@@ -63,6 +74,10 @@ def media_rows(app) -> list[MediaFile]:
         for row in rows:
             db.session.expunge(row)
         return rows
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
 
 
 def static_files() -> set[Path]:
@@ -206,5 +221,93 @@ def test_can_a_learner_not_upload_a_picture(demo):
         content_type="multipart/form-data",
     )
     assert response.status_code == 403
+    assert media_rows(demo) == []
+    assert stored_files(demo) == []
+
+
+# --- what is stored must publish; decompression bombs --------------------------------
+
+
+def noisy_photo(width: int, height: int, *, alpha: bool = False) -> bytes:
+    """A photo-like PNG (a gradient with grain): PNG keeps every grain, so it is big."""
+    rng = random.Random(6)
+    base = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    grain = rng.randbytes(width * height * 3).translate(bytes(i % 8 for i in range(256)))
+    image = ImageChops.add(base, Image.frombytes("RGB", (width, height), grain))
+    if alpha:
+        image.putalpha(Image.linear_gradient("L").resize((width, height)))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_is_a_small_file_declaring_48_million_pixels_refused_before_it_is_decoded(
+    demo, trainer, monkeypatch
+):
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(out, format="PNG")
+    bomb = out.getvalue()
+    assert len(bomb) < 100_000  # tiny on disk, 48 million pixels once decoded
+
+    def no_decoding(self):  # noqa: ANN001, ANN202
+        raise AssertionError("the picture was decoded before its size was checked")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    response = upload(trainer, bomb, "bomb.png")
+    assert response.status_code == 200
+    assert "The picture has too many pixels (at most 20 million)." in text_of(response)
+    assert media_rows(demo) == []
+    assert stored_files(demo) == []
+
+
+def test_is_a_png_photo_too_big_to_publish_stored_small_enough_and_then_published(demo, trainer):
+    data = noisy_photo(960, 1300)
+    assert MAX_IMAGE_BYTES < len(data) < 2 * 1024 * 1024  # accepted, but too big as a PNG
+    response = upload(trainer, data, "anh-chup.png")
+    assert response.status_code == 200
+    assert "Saved (960 x 1300 pixels)." in text_of(response)
+    (row,) = media_rows(demo)
+    stored = (media_dir(demo) / row.name).read_bytes()
+    assert len(stored) <= MAX_IMAGE_BYTES and row.size_bytes == len(stored)
+    assert (row.content_type, row.name[-4:]) == ("image/jpeg", ".jpg")
+    with Image.open(io.BytesIO(stored)) as image:
+        assert (image.format, image.size) == ("JPEG", (960, 1300))
+
+    assert create_module(trainer, "with-photo", en=False).status_code == 302
+    line = f"![Ảnh chụp](/media/{row.name})"
+    lesson = lesson_fields("photo", vi=f"Xem ảnh:\n\n{line}\n")
+    assert add_lesson(trainer, "with-photo", lesson).status_code == 302
+    fill_and_post(trainer, "/authoring/m/with-photo", {"completion": "lessons"}, field="pass_mark")
+    response = publish(trainer, "with-photo")
+    assert response.status_code == 302, text_of(response)
+
+
+def test_does_a_transparent_photo_keep_its_transparency_when_made_smaller(demo, trainer):
+    data = noisy_photo(900, 1200, alpha=True)
+    assert MAX_IMAGE_BYTES < len(data) < 2 * 1024 * 1024
+    upload(trainer, data, "logo.png")
+    (row,) = media_rows(demo)
+    assert row.content_type == "image/webp"
+    stored = (media_dir(demo) / row.name).read_bytes()
+    assert len(stored) <= MAX_IMAGE_BYTES
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.mode == "RGBA"
+        assert image.getpixel((0, 0))[3] < 10  # the gradient's clear corner stays clear
+
+
+def test_is_a_tall_picture_shrunk_to_at_most_1600_pixels_high(demo, trainer):
+    response = upload(trainer, picture("PNG", 500, 4000), "cuon-dai.png")
+    assert "Saved (200 x 1600 pixels)." in text_of(response)
+    (row,) = media_rows(demo)
+    assert (row.width, row.height) == (200, 1600)
+
+
+def test_is_a_picture_that_cannot_be_made_small_enough_refused_with_a_reason(
+    demo, trainer, monkeypatch
+):
+    monkeypatch.setattr(images, "STORED_MAX_BYTES", 200)
+    response = upload(trainer, noisy_photo(300, 200), "anh.png")
+    assert response.status_code == 200
+    assert "This picture cannot be made smaller than 0 KB for phones." in text_of(response)
     assert media_rows(demo) == []
     assert stored_files(demo) == []

@@ -9,11 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from learnapp import db
 from learnapp.content.importer import import_courses
 from learnapp.models import (
+    Certificate,
     Lesson,
     LessonProgress,
     Module,
@@ -26,6 +28,8 @@ from tests.authoring_helpers import (
     COURSES,
     REAL_MODULE,
     add_lesson,
+    add_question,
+    archive,
     create_module,
     discard,
     draft_data,
@@ -36,8 +40,10 @@ from tests.authoring_helpers import (
     publish,
     publishable_module,
     signed_in,
+    single_choice_fields,
     user_id,
 )
+from tests.conftest import csrf_token
 from tests.test_access import row_counts
 
 LESSON = "meeting-types"
@@ -325,3 +331,225 @@ def test_is_a_module_created_in_the_editor_a_web_draft_until_published(demo):
     create_module(trainer, "not-yet")
     assert publish(trainer, "not-yet").status_code == 422  # no lesson, no quiz yet
     assert module_row(demo, "not-yet").status == ModuleStatus.DRAFT
+
+
+# --- confirming a discard -----------------------------------------------------------
+
+
+def test_is_a_draft_discarded_only_after_its_confirmation_page(demo):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    edit_real_lesson(trainer, NEW_TEXT)
+    before = row_counts(demo)
+    page = trainer.get(f"/authoring/m/{REAL_MODULE}/discard")
+    assert page.status_code == 200
+    assert "Discard the draft?" in text_of(page)
+    assert "Every change made since version 1 was published is lost." in text_of(page)
+    assert row_counts(demo) == before and draft_data(demo, REAL_MODULE) is not None
+    assert discard(trainer, REAL_MODULE).status_code == 302
+    assert draft_data(demo, REAL_MODULE) is None
+
+
+def test_does_the_discard_page_of_a_never_published_module_say_the_module_goes_too(demo):
+    trainer = signed_in(demo, "trainer")
+    publishable_module(trainer, "never-published")
+    page = text_of(trainer.get("/authoring/m/never-published/discard"))
+    assert "discarding the draft deletes the whole module" in page
+    assert module_row(demo, "never-published") is not None
+
+
+def test_is_a_discard_without_the_csrf_token_refused_and_the_draft_kept(demo):
+    trainer = signed_in(demo, "trainer")
+    publishable_module(trainer, "kept-draft")
+    before = draft_data(demo, "kept-draft")
+    response = trainer.post("/authoring/m/kept-draft/discard", data={})
+    assert response.status_code == 400
+    assert draft_data(demo, "kept-draft") == before
+
+
+@pytest.mark.parametrize("username", ["learner", "committee"])
+def test_are_people_who_do_not_author_refused_a_discard_or_an_archive(demo, username):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    edit_real_lesson(trainer, NEW_TEXT)
+    other = signed_in(demo, username)
+    token = csrf_token(other, "/")
+    for action in ("discard", "archive"):
+        url = f"/authoring/m/{REAL_MODULE}/{action}"
+        assert other.get(url).status_code == 403
+        assert other.post(url, data={"csrf_token": token}).status_code == 403
+    assert draft_data(demo, REAL_MODULE) is not None
+    assert module_row(demo, REAL_MODULE).status == ModuleStatus.PUBLISHED
+
+
+# --- archiving a module -------------------------------------------------------------
+
+
+def give_certificate(app, username: str, slug: str) -> str:
+    person = user_id(app, username)
+    with app.app_context():
+        module_id = db.session.scalar(select(Module.id).where(Module.slug == slug))
+        code = f"TEST-{slug.upper()}"
+        db.session.add(Certificate(code=code, user_id=person, module_id=module_id))
+        db.session.commit()
+        return code
+
+
+def test_is_a_module_archived_only_after_its_confirmation_page(demo):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    before = row_counts(demo)
+    page = trainer.get(f"/authoring/m/{REAL_MODULE}/archive")
+    assert page.status_code == 200
+    assert "Archive this module?" in text_of(page)
+    assert "Learners no longer see it on their home page" in text_of(page)
+    assert row_counts(demo) == before
+    assert module_row(demo, REAL_MODULE).status == ModuleStatus.PUBLISHED
+
+
+def test_does_an_archived_module_leave_the_learners_home_but_keep_their_records(demo):
+    import_real_courses(demo)
+    learner = signed_in(demo, "learner")
+    page = f"/m/{REAL_MODULE}/{LESSON}"
+    assert post_button(learner, page, f"{page}/done").status_code == 302
+    code = give_certificate(demo, "learner", REAL_MODULE)
+    trainer = signed_in(demo, "trainer")
+    assert f'href="/m/{REAL_MODULE}"' in text_of(learner.get("/"))
+
+    response = archive(trainer, REAL_MODULE)
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/authoring/"
+    module = module_row(demo, REAL_MODULE)
+    assert (module.status, module.version) == (ModuleStatus.ARCHIVED, 1)
+    assert f'href="/m/{REAL_MODULE}"' not in text_of(learner.get("/"))
+    assert learner.get(f"/m/{REAL_MODULE}").status_code == 404
+    assert learner.get(f"/m/{REAL_MODULE}/quiz").status_code == 404
+    learner_id = user_id(demo, "learner")
+    with demo.app_context():
+        done = db.session.scalars(
+            select(LessonProgress).where(LessonProgress.user_id == learner_id)
+        ).all()
+        assert len(done) == 1
+    assert learner.get(f"/certificates/{code}").status_code == 200
+    assert demo.test_client().get(f"/verify/{code}").status_code == 200
+    # Gone from the editor's list of modules, listed as archived instead.
+    listing = text_of(trainer.get("/authoring/"))
+    archived = listing[listing.index("Archived modules") :]
+    assert f'href="/authoring/m/{REAL_MODULE}"' not in listing
+    assert REAL_MODULE in archived and "Restore for learners" in archived
+
+
+def test_is_an_archive_without_the_csrf_token_refused_and_the_module_kept(demo):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    response = trainer.post(f"/authoring/m/{REAL_MODULE}/archive", data={})
+    assert response.status_code == 400
+    assert module_row(demo, REAL_MODULE).status == ModuleStatus.PUBLISHED
+
+
+def test_can_a_module_never_published_not_be_archived(demo):
+    trainer = signed_in(demo, "trainer")
+    publishable_module(trainer, "not-archivable")
+    page = text_of(trainer.get("/authoring/m/not-archivable/archive"))
+    assert "Only a published module can be archived." in page
+    response = post_button(trainer, "/authoring/m/not-archivable/discard", None)  # a token
+    assert module_row(demo, "not-archivable") is None  # discarding removed it instead
+    assert response.status_code == 302
+
+
+def test_does_import_courses_leave_an_archived_module_archived(demo):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    assert archive(trainer, REAL_MODULE).status_code == 302
+    with demo.app_context():
+        report = import_courses(COURSES, Path(demo.instance_path) / "media")
+        db.session.commit()
+    assert REAL_MODULE in report.archived and REAL_MODULE not in report.updated
+    assert module_row(demo, REAL_MODULE).status == ModuleStatus.ARCHIVED
+
+
+def test_can_an_archived_module_be_restored_for_learners(demo):
+    import_real_courses(demo)
+    trainer = signed_in(demo, "trainer")
+    edit_real_lesson(trainer, NEW_TEXT)
+    assert archive(trainer, REAL_MODULE).status_code == 302
+    assert trainer.get(f"/authoring/m/{REAL_MODULE}").status_code == 404
+
+    response = post_button(trainer, "/authoring/", f"/authoring/m/{REAL_MODULE}/restore")
+
+    assert response.status_code == 302
+    module = module_row(demo, REAL_MODULE)
+    assert (module.status, module.version) == (ModuleStatus.PUBLISHED, 1)
+    learner = signed_in(demo, "learner")
+    assert learner.get(f"/m/{REAL_MODULE}").status_code == 200
+    assert NEW_TEXT in text_of(trainer.get(f"/authoring/m/{REAL_MODULE}/lessons/{LESSON}"))
+
+
+# --- previewing the quiz ------------------------------------------------------------
+
+
+def test_does_the_quiz_preview_show_the_drafts_questions_as_a_learner_sees_them(demo):
+    trainer = signed_in(demo, "trainer")
+    publishable_module(trainer, "quiz-preview")
+    question = single_choice_fields("evil")
+    question.update(
+        {
+            "text_vi": "Câu **đậm** <script>alert(1)</script> [x](javascript:alert(1))",
+            "text_en": "English question",
+            "choice_0_vi": "Đúng <img src=x onerror=alert(1)>",
+            "feedback_1_vi": "Sai *vì thế*",
+            "explanation_vi": "Giải thích <iframe src=https://evil.example></iframe>",
+        }
+    )
+    assert add_question(trainer, "quiz-preview", question).status_code == 302
+    trainer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "vi"
+
+    overview = text_of(trainer.get("/authoring/m/quiz-preview/preview"))
+    assert 'href="/authoring/m/quiz-preview/preview-quiz"' in overview
+    response = trainer.get("/authoring/m/quiz-preview/preview-quiz")
+    assert response.status_code == 200
+    page = text_of(response)
+    frame = page[page.index('id="quiz-preview"') : page.index('id="answers"')]
+    answers = page[page.index('id="answers"') :]
+    assert "Câu hỏi first-question vi" in frame  # the first question, in Vietnamese
+    assert "Câu <strong>đậm</strong>" in frame and "Đúng vi" in frame and "Sai vi" in frame
+    assert "English question" not in page
+    assert frame.count('type="radio" disabled') == 4
+    # Right answers, feedback and explanations only in the trainer's part.
+    assert "đáp án đúng" not in frame and "Giải thích" not in frame
+    assert "Phản hồi sai vi" not in frame
+    assert "đáp án đúng" in answers and "Sai <em>vì thế</em>" in answers
+    assert "Phản hồi sai vi" in answers and "Giải thích first-question vi" in answers
+    for active in ("<script", "javascript:", "onerror", "<iframe"):
+        assert active not in page.lower()
+    assert draft_data(demo, "quiz-preview") is not None
+
+
+def test_does_the_quiz_preview_show_true_false_and_typed_questions_read_only(demo):
+    trainer = signed_in(demo, "trainer")
+    create_module(trainer, "quiz-kinds", en=False)
+    tf = {
+        "key": "tf",
+        "type": "truefalse",
+        "truth": "true",
+        "text_vi": "Trời xanh.",
+        "explanation_vi": "Vì vậy.",
+        "feedback_false_vi": "Nhìn lên trời.",
+    }
+    short = {
+        "key": "typed",
+        "type": "short",
+        "text_vi": "Gõ tên trang web.",
+        "answers_vi": "tingia.gov.vn",
+        "explanation_vi": "Trang chính thức.",
+    }
+    for fields in (tf, short):
+        assert add_question(trainer, "quiz-kinds", fields).status_code == 302
+    page = text_of(trainer.get("/authoring/m/quiz-kinds/preview-quiz"))
+    frame = page[page.index('id="quiz-preview"') : page.index('id="answers"')]
+    answers = page[page.index('id="answers"') :]
+    assert "Trời xanh." in frame and "True" in frame and "False" in frame
+    assert '<input type="text" id="preview-q2" disabled>' in frame
+    assert "tingia.gov.vn" not in frame and "tingia.gov.vn" in answers
+    assert "Nhìn lên trời." in answers

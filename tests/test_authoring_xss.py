@@ -205,3 +205,13 @@ def test_is_the_trainers_draft_preview_free_of_active_content(demo):
     assert parser.found == []
     assert "<script" not in html and "<iframe" not in html and "javascript:" not in html
     assert "calc={{7*7}}" in html and "calc=49" not in html
+
+
+def test_is_the_trainers_quiz_preview_free_of_active_content(published):
+    trainer = signed_in(published, "trainer")
+    response = trainer.get(f"/authoring/m/{SLUG}/preview-quiz")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert_inert(html)
+    assert "right calc={{7*7}}" in html and "<b>right</b>" in html  # choices shown
+    assert html.count('class="explanation"') == 4  # in the trainer's part

@@ -137,6 +137,29 @@ def test_does_a_valid_folder_import_every_lesson_question_choice_and_aid(app, tm
         assert lesson_text(SLUG, "lesson-1", "vi").title == "Lesson 1 vi"
 
 
+def test_does_the_feedback_of_each_truefalse_answer_reach_its_stored_choice(app, tmp_path):
+    root = tmp_path / "courses"
+    questions = sample_questions()
+    tf = next(q for q in questions if q["type"] == "truefalse")
+    tf["feedback_true"] = "Look again at the sky, *@lang*"
+    tf["feedback_false"] = "Right, @lang"
+    write_module(root, SLUG, questions=questions)
+
+    import_into(app, root)
+
+    with app.app_context():
+        question = db.session.scalar(select(Question).where(Question.key == tf["id"]))
+        by_answer = {
+            c.position: {t.language: (t.feedback_md, t.feedback_html) for t in c.texts}
+            for c in question.choices
+        }
+    assert by_answer[0]["en"] == (
+        "Look again at the sky, *en*",
+        "Look again at the sky, <em>en</em>",
+    )
+    assert by_answer[1]["vi"] == ("Right, vi", "Right, vi")
+
+
 def test_is_a_lesson_image_served_to_a_learner_with_its_type_and_nosniff(
     demo, client, auth, tmp_path
 ):
@@ -310,6 +333,16 @@ def missing_explanation(folder: Path):
     return f"{SLUG}/en/quiz.yml", {line_of(path, "- id: pick-many")}, "'explanation' is missing"
 
 
+def truefalse_feedback_on_a_single_question(folder: Path):
+    _rewrite_questions(folder, lambda qs: qs[0].update(feedback_true="Not here"))
+    path = folder / "en" / "quiz.yml"
+    return (
+        f"{SLUG}/en/quiz.yml",
+        {line_of(path, "feedback_true:")},
+        "'feedback_true' is only for a truefalse question",
+    )
+
+
 def image_referenced_but_absent(folder: Path):
     path = folder / "en" / "01-lesson-1.md"
     path.write_text(
@@ -368,6 +401,7 @@ BAD_FILES: dict[str, Case] = {
     "question-missing-in-one-language": question_missing_in_one_language,
     "correct-positions-differ-between-languages": correct_positions_differ_between_languages,
     "missing-explanation": missing_explanation,
+    "truefalse-feedback-on-a-single-question": truefalse_feedback_on_a_single_question,
     "image-referenced-but-absent": image_referenced_but_absent,
     "image-that-is-not-what-it-claims": image_that_is_not_what_it_claims,
     "svg-named-as-png": svg_named_as_png,

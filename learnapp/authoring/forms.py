@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -20,7 +23,9 @@ SLUG_RULE = Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     message=_l("Use lower-case letters without accents, digits and hyphens, e.g. meeting-basics."),
 )
-MAX_CHOICES = 6
+MIN_CHOICE_ROWS = 6  # rows offered for a new question
+BLANK_CHOICE_ROWS = 2  # empty rows offered after a question's existing choices
+GIFT_MAX_BYTES = 500_000
 LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English")}
 
 
@@ -35,7 +40,12 @@ class NewModuleForm(FlaskForm):
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
 
 
-class SettingsForm(FlaskForm):
+class RevisionMixin:
+    # What the page showed, so a save over someone else's newer save is refused.
+    revision = HiddenField()
+
+
+class SettingsForm(RevisionMixin, FlaskForm):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     summary_vi = TextAreaField(
@@ -61,7 +71,7 @@ class SettingsForm(FlaskForm):
     )
 
 
-class LessonForm(FlaskForm):
+class LessonForm(RevisionMixin, FlaskForm):
     slug = StringField(
         _l("Short name in addresses"), validators=[DataRequired(), Length(max=60), SLUG_RULE]
     )
@@ -74,8 +84,16 @@ class LessonForm(FlaskForm):
     body_en = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=60_000)])
 
 
-def _question_form_class() -> type[FlaskForm]:
+def choice_rows(choices: int) -> int:
+    """How many choice rows the form offers for a question with this many choices:
+    all of them, however many an import brought, and room for more."""
+    return max(MIN_CHOICE_ROWS, choices + BLANK_CHOICE_ROWS)
+
+
+@lru_cache(maxsize=32)
+def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[FlaskForm]:
     fields: dict = {
+        "revision": HiddenField(),
         "key": StringField(
             _l("Question id"), validators=[DataRequired(), Length(max=60), SLUG_RULE]
         ),
@@ -111,7 +129,13 @@ def _question_form_class() -> type[FlaskForm]:
         fields[f"answers_{lang}"] = TextAreaField(
             _l("Accepted answers, one per line"), validators=[Optional(), Length(max=2000)]
         )
-    for index in range(MAX_CHOICES):
+        fields[f"feedback_true_{lang}"] = StringField(
+            _l("Feedback if the learner answers true"), validators=[Optional(), Length(max=1000)]
+        )
+        fields[f"feedback_false_{lang}"] = StringField(
+            _l("Feedback if the learner answers false"), validators=[Optional(), Length(max=1000)]
+        )
+    for index in range(rows):
         fields[f"correct_{index}"] = BooleanField(_l("Right answer"))
         for lang in LANGUAGES:
             fields[f"choice_{index}_{lang}"] = StringField(
@@ -123,12 +147,9 @@ def _question_form_class() -> type[FlaskForm]:
     return type("QuestionForm", (FlaskForm,), fields)
 
 
-QuestionForm = _question_form_class()
-
-
 class GiftForm(FlaskForm):
     text = TextAreaField(
-        _l("GIFT questions (paste here)"), validators=[Optional(), Length(max=500_000)]
+        _l("GIFT questions (paste here)"), validators=[Optional(), Length(max=GIFT_MAX_BYTES)]
     )
     upload = FileField(_l("or choose a .gift or .txt file"))
     language = SelectField(

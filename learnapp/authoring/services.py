@@ -3,14 +3,17 @@ the same importer as the course files, so versions and learners' progress behave
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
 
 from learnapp import audit, db
+from learnapp.content import markdown
 from learnapp.content import sources as s
 from learnapp.content.importer import ImportReport, apply_module
 from learnapp.content.loader import load_courses
@@ -48,13 +51,16 @@ def module_by_slug(slug: str) -> Module | None:
     return db.session.scalar(select(Module).where(Module.slug == slug))
 
 
-def draft_of(module: Module) -> ModuleDraft | None:
-    return db.session.scalar(select(ModuleDraft).where(ModuleDraft.module_id == module.id))
+def draft_of(module: Module, *, for_update: bool = False) -> ModuleDraft | None:
+    """The module's draft; for_update locks its row (PostgreSQL) so two saves queue and
+    neither loads the draft before the other's change is in."""
+    query = select(ModuleDraft).where(ModuleDraft.module_id == module.id)
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
-def start_draft(module: Module, user: User) -> ModuleDraft:
+def start_draft(module: Module, user: User, *, for_update: bool = False) -> ModuleDraft:
     """The module's draft, made from the published version when there is none yet."""
-    draft = draft_of(module)
+    draft = draft_of(module, for_update=for_update)
     if draft is None:
         draft = ModuleDraft(
             module_id=module.id,
@@ -119,6 +125,40 @@ def save(draft: ModuleDraft, source: s.ModuleSource, user: User) -> None:
     draft.updated_at = utcnow()
     draft.updated_by_id = user.id
     db.session.flush()
+
+
+def revision(part: object) -> str:
+    """A fingerprint of what an edit page showed (a lesson, a question, the settings).
+
+    The page sends it back with the save; when the part says something else by then,
+    someone saved it in between, and saving would silently overwrite their work.
+    """
+    data = part
+    if is_dataclass(part):
+        data = asdict(part)
+        data.pop("position", None)  # moving an item up or down is no edit of it
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def settings_of(source: s.ModuleSource) -> dict:
+    """The module-wide fields the settings form edits."""
+    return {
+        "titles": source.titles,
+        "summaries": source.summaries,
+        "position": source.position,
+        "completion": source.completion,
+        "pass_mark": source.pass_mark,
+        "draw": source.draw,
+        "max_attempts": source.max_attempts,
+        "time_limit_minutes": source.time_limit_minutes,
+    }
+
+
+def draws_more_than_pool(source: s.ModuleSource) -> bool:
+    """The quiz asks for more questions per attempt than its pool holds: learners
+    would silently get the whole pool instead."""
+    return 0 < len(source.questions) < source.draw
 
 
 def languages(source: s.ModuleSource) -> list[str]:
@@ -219,6 +259,37 @@ def publish(module: Module, draft: ModuleDraft, user: User, media_dir: Path) -> 
     return module
 
 
+def archive(module: Module, user: User) -> None:
+    """Take a published module away from learners; its records and certificates stay.
+
+    The draft, if any, is kept for when the module is restored.
+    """
+    if module.status != ModuleStatus.PUBLISHED:
+        raise DomainError("not_published")
+    module.status = ModuleStatus.ARCHIVED
+    module.updated_at = utcnow()
+    audit.record("module_archive", actor=user, detail=f"{module.slug} v{module.version}")
+    db.session.flush()
+
+
+def restore(module: Module, user: User) -> None:
+    """Show an archived module to learners again, as it was when archived."""
+    if module.status != ModuleStatus.ARCHIVED:
+        raise DomainError("not_archived")
+    module.status = ModuleStatus.PUBLISHED
+    module.updated_at = utcnow()
+    audit.record("module_restore", actor=user, detail=f"{module.slug} v{module.version}")
+    db.session.flush()
+
+
+def archived_modules() -> list[Module]:
+    return list(
+        db.session.scalars(
+            select(Module).where(Module.status == ModuleStatus.ARCHIVED).order_by(Module.slug)
+        )
+    )
+
+
 def discard(draft: ModuleDraft, user: User) -> None:
     module = db.session.get(Module, draft.module_id)
     db.session.delete(draft)
@@ -236,3 +307,57 @@ def versions(module: Module) -> list[tuple[ModuleVersion, User | None]]:
         .order_by(ModuleVersion.version.desc(), ModuleVersion.id.desc())
     ).all()
     return [(v, u) for v, u in rows]
+
+
+@dataclass
+class PreviewChoice:
+    text_html: str
+    feedback_html: str
+    is_correct: bool
+
+
+@dataclass
+class PreviewQuestion:
+    key: str
+    type: str
+    points: int
+    language: str
+    text_html: str
+    explanation_html: str
+    answers: list[str]
+    choices: list[PreviewChoice] = field(default_factory=list)
+
+
+def rendered_questions(source: s.ModuleSource, language: str) -> list[PreviewQuestion]:
+    """The draft's pool in one language (else the main one), rendered and sanitised as
+    the import renders it for learners."""
+    rendered = []
+    for question in source.questions:
+        lang = next(
+            (x for x in (language, source.default_language) if x in question.texts),
+            next(iter(question.texts), language),
+        )
+        text = question.texts.get(lang) or s.QuestionText("", "", [])
+        choices = []
+        for choice in question.choices:
+            words = choice.texts.get(lang) or s.ChoiceText("", "")
+            choices.append(
+                PreviewChoice(
+                    markdown.render_inline(words.text),
+                    markdown.render_inline(words.feedback) if words.feedback else "",
+                    choice.is_correct,
+                )
+            )
+        rendered.append(
+            PreviewQuestion(
+                key=question.key,
+                type=question.type,
+                points=question.points,
+                language=lang,
+                text_html=markdown.render(text.text),
+                explanation_html=markdown.render(text.explanation) if text.explanation else "",
+                answers=list(text.answers),
+                choices=choices,
+            )
+        )
+    return rendered

@@ -21,21 +21,24 @@ from flask_login import current_user
 from learnapp import db
 from learnapp.authoring import services
 from learnapp.authoring.forms import (
+    GIFT_MAX_BYTES,
     LANGUAGE_LABELS,
-    MAX_CHOICES,
     GiftForm,
     ImageForm,
     LessonForm,
     NewModuleForm,
     PreviewForm,
-    QuestionForm,
     SettingsForm,
+    choice_rows,
+    question_form_class,
 )
 from learnapp.config import LANGUAGES
 from learnapp.content import markdown
 from learnapp.content import sources as s
+from learnapp.content.snapshot import source_from_db
 from learnapp.errors import DomainError
 from learnapp.forms import ButtonForm
+from learnapp.i18n import content_language
 from learnapp.models import ModuleStatus, Role
 from learnapp.security import roles_required
 
@@ -53,6 +56,12 @@ def _message(code: str) -> str:
             "The module was changed by someone else since this draft was started. "
             "Discard the draft and start again from the new version."
         ),
+        "draft_changed": _(
+            "Someone else saved this draft since you opened this page, so nothing was saved. "
+            "Reload the page to see their changes, then make yours again."
+        ),
+        "not_published": _("Only a published module can be archived."),
+        "not_archived": _("This module is not archived."),
     }.get(code, _("This could not be saved."))
 
 
@@ -60,7 +69,12 @@ def _module_and_draft(slug: str, *, create: bool = True):  # noqa: ANN202
     module = services.module_by_slug(slug)
     if module is None or module.status == ModuleStatus.ARCHIVED:
         abort(404)
-    draft = services.start_draft(module, current_user) if create else services.draft_of(module)
+    # A save locks the draft first: two trainers saving at once queue, neither loses.
+    lock = request.method == "POST"
+    if create:
+        draft = services.start_draft(module, current_user, for_update=lock)
+    else:
+        draft = services.draft_of(module, for_update=lock)
     return module, draft
 
 
@@ -71,7 +85,12 @@ def _media_dir() -> Path:
 @bp.get("/")
 @roles_required(*AUTHORS)
 def index():
-    return render_template("authoring/index.html", rows=services.modules_for_authoring())
+    return render_template(
+        "authoring/index.html",
+        rows=services.modules_for_authoring(),
+        archived=services.archived_modules(),
+        button=ButtonForm(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,11 +120,7 @@ def new_module():
 @roles_required(*AUTHORS)
 def module(slug: str):
     module, draft = _module_and_draft(slug, create=request.method == "POST")
-    source = services.load(draft) if draft else None
-    if source is None:
-        from learnapp.content.snapshot import source_from_db
-
-        source = source_from_db(module)
+    source = _source_of(module, draft)
     form = (
         SettingsForm(
             data={
@@ -117,12 +132,14 @@ def module(slug: str):
                 "draw": source.draw,
                 "max_attempts": source.max_attempts,
                 "time_limit_minutes": source.time_limit_minutes,
+                "revision": services.revision(services.settings_of(source)),
             }
         )
         if request.method == "GET"
         else SettingsForm()
     )
-    if form.validate_on_submit():
+    stale = _is_stale(form, services.settings_of(source))
+    if not stale and form.validate_on_submit():
         titles = {lang: (getattr(form, f"title_{lang}").data or "").strip() for lang in LANGUAGES}
         titles = {lang: t for lang, t in titles.items() if t}
         if source.default_language not in titles:
@@ -141,6 +158,8 @@ def module(slug: str):
             services.save(draft, source, current_user)
             db.session.commit()
             flash(_("Settings saved in the draft."), "success")
+            if services.draws_more_than_pool(source):
+                flash(_draw_warning(source), "info")
             return redirect(url_for("authoring.module", slug=slug))
     return render_template(
         "authoring/module.html",
@@ -148,10 +167,29 @@ def module(slug: str):
         draft=draft,
         source=source,
         form=form,
+        stale=_message("draft_changed") if stale else None,
+        draw_warning=_draw_warning(source) if services.draws_more_than_pool(source) else None,
         button=ButtonForm(),
         missing=services.missing_translations(source),
         languages=services.languages(source),
         versions=services.versions(module),
+    )
+
+
+def _is_stale(form, part: object) -> bool:  # noqa: ANN001
+    """A save from a page that showed something else than the draft now holds.
+
+    Nothing is then saved; the page is shown again with what was typed and the reason.
+    """
+    return request.method == "POST" and form.revision.data != services.revision(part)
+
+
+def _draw_warning(source: s.ModuleSource) -> str:
+    return _(
+        "Each attempt is to draw %(draw)s questions, but the pool has only %(pool)s: "
+        "learners get those %(pool)s. Add questions, or set the number to 0 (all) or lower.",
+        draw=source.draw,
+        pool=len(source.questions),
     )
 
 
@@ -177,6 +215,8 @@ def lesson(slug: str, lesson_slug: str | None):
     if lesson_slug is not None and existing is None:
         abort(404)
     form = LessonForm()
+    if request.method == "GET":
+        form.revision.data = services.revision(existing)
     if request.method == "GET" and existing is not None:
         form.slug.data, form.minutes.data = existing.slug, existing.minutes
         for lang, text in existing.texts.items():
@@ -184,6 +224,7 @@ def lesson(slug: str, lesson_slug: str | None):
             getattr(form, f"objective_{lang}").data = text.objective
             getattr(form, f"body_{lang}").data = text.body_md
     previews = {}
+    stale = None
     if form.validate_on_submit():
         lesson = _lesson_from_form(form)
         if request.form.get("action") == "preview":
@@ -191,6 +232,8 @@ def lesson(slug: str, lesson_slug: str | None):
                 lang: markdown.render(t.body_md, shift_headings=True)
                 for lang, t in lesson.texts.items()
             }
+        elif _is_stale(form, existing):
+            stale = _message("draft_changed")
         elif (
             source.default_language not in lesson.texts
             or not lesson.texts[source.default_language].title
@@ -214,6 +257,7 @@ def lesson(slug: str, lesson_slug: str | None):
         source=source,
         form=form,
         lesson=existing,
+        stale=stale,
         previews=previews,
         languages=LANGUAGES,
         labels=LANGUAGE_LABELS,
@@ -221,7 +265,7 @@ def lesson(slug: str, lesson_slug: str | None):
     )
 
 
-def _question_from_form(form) -> tuple[s.QuestionSource | None, list[str]]:  # noqa: ANN001
+def _question_from_form(form, rows: int) -> tuple[s.QuestionSource | None, list[str]]:  # noqa: ANN001
     """The question the form describes, or the reasons it cannot be one."""
     qtype = form.type.data
     problems: list[str] = []
@@ -240,7 +284,7 @@ def _question_from_form(form) -> tuple[s.QuestionSource | None, list[str]]:  # n
         problems.append(_("Write the question."))
     choices: list[s.ChoiceSource] = []
     if qtype in ("single", "multiple"):
-        for index in range(MAX_CHOICES):
+        for index in range(rows):
             words = {
                 lang: s.ChoiceText(
                     (form[f"choice_{index}_{lang}"].data or "").strip(),
@@ -261,9 +305,16 @@ def _question_from_form(form) -> tuple[s.QuestionSource | None, list[str]]:  # n
             problems.append(_("A question with one right answer cannot have two ticked."))
     elif qtype == "truefalse":
         truth = form.truth.data == "true"
+        # "true" first, then "false", each with the feedback for a learner who answers so.
         choices = [
-            s.ChoiceSource(truth, {lang: s.ChoiceText("true", "") for lang in texts}),
-            s.ChoiceSource(not truth, {lang: s.ChoiceText("false", "") for lang in texts}),
+            s.ChoiceSource(
+                answer == truth,
+                {
+                    lang: s.ChoiceText(word, (form[f"feedback_{word}_{lang}"].data or "").strip())
+                    for lang in texts
+                },
+            )
+            for answer, word in ((True, "true"), (False, "false"))
         ]
     elif qtype == "short" and texts and not any(t.answers for t in texts.values()):
         problems.append(_("Give at least one accepted answer."))
@@ -291,8 +342,10 @@ def question(slug: str, key: str | None):
     existing = next((q for q in source.questions if q.key == key), None)
     if key is not None and existing is None:
         abort(404)
-    form = QuestionForm()
+    rows = choice_rows(len(existing.choices) if existing else 0)
+    form = question_form_class(rows)()
     if request.method == "GET":
+        form.revision.data = services.revision(existing)
         if existing is None:
             form.key.data = services.unique_key(source, "question")
             form.type.data = request.args.get("type", "single")
@@ -301,19 +354,24 @@ def question(slug: str, key: str | None):
             form.points.data, form.match.data = existing.points, existing.match
             if existing.type == "truefalse":
                 form.truth.data = "true" if existing.choices[0].is_correct else "false"
+                for answer, choice in zip(("true", "false"), existing.choices, strict=False):
+                    for lang, words in choice.texts.items():
+                        form[f"feedback_{answer}_{lang}"].data = words.feedback
             for lang, text in existing.texts.items():
                 form[f"text_{lang}"].data = text.text
                 form[f"explanation_{lang}"].data = text.explanation
                 form[f"answers_{lang}"].data = "\n".join(text.answers)
             if existing.type in ("single", "multiple"):
-                for index, choice in enumerate(existing.choices[:MAX_CHOICES]):
+                for index, choice in enumerate(existing.choices):
                     form[f"correct_{index}"].data = choice.is_correct
                     for lang, words in choice.texts.items():
                         form[f"choice_{index}_{lang}"].data = words.text
                         form[f"feedback_{index}_{lang}"].data = words.feedback
     problems: list[str] = []
-    if form.validate_on_submit():
-        question, problems = _question_from_form(form)
+    if _is_stale(form, existing):
+        problems = [_message("draft_changed")]
+    elif form.validate_on_submit():
+        question, problems = _question_from_form(form, rows)
         if question is not None:
             try:
                 services.upsert_question(source, key, question)
@@ -333,7 +391,7 @@ def question(slug: str, key: str | None):
         problems=problems,
         languages=LANGUAGES,
         labels=LANGUAGE_LABELS,
-        max_choices=MAX_CHOICES,
+        choice_rows=rows,
     )
 
 
@@ -408,19 +466,83 @@ def publish(slug: str):
     return redirect(url_for("authoring.module", slug=slug))
 
 
-@bp.post("/m/<slug>/discard")
+@bp.route("/m/<slug>/discard", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def discard(slug: str):
     module, draft = _module_and_draft(slug, create=False)
-    if draft is None or not ButtonForm().validate_on_submit():
-        abort(400 if draft is not None else 404)
-    was_published = module.published_at is not None
-    services.discard(draft, current_user)
-    db.session.commit()
-    flash(_("The draft was discarded."), "success")
-    return redirect(
-        url_for("authoring.module", slug=slug) if was_published else url_for("authoring.index")
+    form = ButtonForm()
+    if request.method == "POST":
+        if draft is None or not form.validate_on_submit():
+            abort(400 if draft is not None else 404)
+        was_published = module.published_at is not None
+        services.discard(draft, current_user)
+        db.session.commit()
+        flash(_("The draft was discarded."), "success")
+        return redirect(
+            url_for("authoring.module", slug=slug) if was_published else url_for("authoring.index")
+        )
+    return render_template(
+        "authoring/discard.html",
+        module=module,
+        draft=draft,
+        form=form,
+        source=_source_of(module, draft),
     )
+
+
+@bp.route("/m/<slug>/archive", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def archive(slug: str):
+    module, draft = _module_and_draft(slug, create=False)
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.archive(module, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_message(str(exc)), "error")
+            return redirect(url_for("authoring.module", slug=slug))
+        db.session.commit()
+        flash(_("The module was archived: learners no longer see it."), "success")
+        return redirect(url_for("authoring.index"))
+    return render_template(
+        "authoring/archive.html",
+        module=module,
+        draft=draft,
+        form=form,
+        source=_source_of(module, draft),
+    )
+
+
+@bp.post("/m/<slug>/restore")
+@roles_required(*AUTHORS)
+def restore(slug: str):
+    module = services.module_by_slug(slug)
+    if module is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.restore(module, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_message(str(exc)), "error")
+        return redirect(url_for("authoring.index"))
+    db.session.commit()
+    flash(_("The module is back: learners see version %(v)s again.", v=module.version), "success")
+    return redirect(url_for("authoring.module", slug=slug))
+
+
+def _source_of(module, draft=None) -> s.ModuleSource:  # noqa: ANN001
+    """What the draft says, else what the published module says."""
+    return services.load(draft) if draft is not None else source_from_db(module)
+
+
+def _preview_language(source: s.ModuleSource) -> str:
+    language = content_language()
+    return language if language in source.titles else source.default_language
 
 
 @bp.get("/m/<slug>/preview", defaults={"lesson_slug": None})
@@ -428,13 +550,8 @@ def discard(slug: str):
 @roles_required(*AUTHORS)
 def preview(slug: str, lesson_slug: str | None):
     module, draft = _module_and_draft(slug, create=False)
-    from learnapp.content.snapshot import source_from_db
-    from learnapp.i18n import content_language
-
-    source = services.load(draft) if draft else source_from_db(module)
-    language = content_language()
-    if language not in source.titles:
-        language = source.default_language
+    source = _source_of(module, draft)
+    language = _preview_language(source)
     lesson = None
     html = ""
     if lesson_slug is not None:
@@ -449,6 +566,23 @@ def preview(slug: str, lesson_slug: str | None):
         source=source,
         lesson=lesson,
         html=html,
+        language=language,
+        has_draft=draft is not None,
+    )
+
+
+@bp.get("/m/<slug>/preview-quiz")
+@roles_required(*AUTHORS)
+def preview_quiz(slug: str):
+    """The whole question pool as a learner's quiz page shows it, then the answers."""
+    module, draft = _module_and_draft(slug, create=False)
+    source = _source_of(module, draft)
+    language = _preview_language(source)
+    return render_template(
+        "authoring/preview_quiz.html",
+        module=module,
+        source=source,
+        questions=services.rendered_questions(source, language),
         language=language,
         has_draft=draft is not None,
     )
@@ -495,12 +629,21 @@ def gift(slug: str):
     if form.validate_on_submit():
         text = form.text.data or ""
         if form.upload.data:
-            raw = form.upload.data.read(500_001)
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.upload.errors.append(_("The file is not UTF-8 text."))
-                raw = None
+            raw = form.upload.data.read(GIFT_MAX_BYTES + 1)
+            if len(raw) > GIFT_MAX_BYTES:
+                # Never a cut file: its last question would be imported half written.
+                form.upload.errors.append(
+                    _(
+                        "The file is larger than %(n)s KB. Split it into smaller files "
+                        "and import them one by one.",
+                        n=GIFT_MAX_BYTES // 1000,
+                    )
+                )
+            else:
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    form.upload.errors.append(_("The file is not UTF-8 text."))
         if not text.strip() and not form.upload.errors:
             form.text.errors.append(_("Paste GIFT questions or choose a file."))
         elif not form.upload.errors:
@@ -546,9 +689,6 @@ def stats(slug: str):
     module = services.module_by_slug(slug)
     if module is None or module.quiz is None:
         abort(404)
-    from learnapp.content.snapshot import source_from_db
-    from learnapp.i18n import content_language
-
     language = content_language()
     questions = {q.id: q for q in module.quiz.questions}
     return render_template(

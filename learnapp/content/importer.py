@@ -42,6 +42,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     new_lesson_versions: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -50,6 +51,7 @@ class ImportReport:
             ("updated", self.updated),
             ("unchanged", self.unchanged),
             ("new lesson versions", self.new_lesson_versions),
+            ("archived, not imported (restore it in the editor first)", self.archived),
         ):
             if items:
                 out.append(f"{label}: {', '.join(items)}")
@@ -222,6 +224,11 @@ def apply_module(
 ) -> Module:
     """Publish one module from its source; an unchanged source is left alone."""
     module = db.session.scalar(select(Module).where(Module.slug == src.slug))
+    if module is not None and module.status == ModuleStatus.ARCHIVED:
+        # A trainer took it away from learners; its folder still being in courses/
+        # must not bring it back on the next `make run`.
+        report.archived.append(src.slug)
+        return module
     if (
         module is not None
         and module.status == ModuleStatus.PUBLISHED
@@ -278,7 +285,12 @@ def web_edit_conflicts(sources: list[s.ModuleSource], root: Path) -> list[s.Prob
     problems = []
     for src in sources:
         module = db.session.scalar(select(Module).where(Module.slug == src.slug))
-        if module is None or module.origin != "web" or module.source_hash == src.source_hash:
+        if (
+            module is None
+            or module.origin != "web"
+            or module.status == ModuleStatus.ARCHIVED  # not imported anyway
+            or module.source_hash == src.source_hash
+        ):
             continue
         when = module.published_at.strftime("%Y-%m-%d %H:%M UTC") if module.published_at else "?"
         problems.append(

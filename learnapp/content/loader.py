@@ -37,7 +37,10 @@ QUESTION_KEYS = {
     "answers",
     "match",
     "explanation",
+    "feedback_true",
+    "feedback_false",
 }
+TRUEFALSE_FEEDBACK = ("feedback_true", "feedback_false")
 CHOICE_KEYS = {"text", "correct", "feedback"}
 LINE = "__line__"
 KEY_LINES = "__key_lines__"
@@ -84,7 +87,8 @@ class _Reader:
             self.problem(path, 1, f"file is larger than {MAX_TEXT_BYTES // 1024} KB")
             return None
         try:
-            return path.read_bytes().decode("utf-8")
+            # Files saved on Windows end lines with CRLF; they mean the same.
+            return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
         except UnicodeDecodeError as exc:
             self.problem(path, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
             return None
@@ -296,13 +300,25 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
                 path, line, "a truefalse question needs 'answer: true' or 'answer: false'"
             )
             answer = True
-        choices = [(answer, s.ChoiceText("true", "")), (not answer, s.ChoiceText("false", ""))]
+        # Per-answer feedback, like a choice's: shown to the learner who answered so.
+        feedback = [reader.get_str(raw, key, path, required=False) for key in TRUEFALSE_FEEDBACK]
+        choices = [
+            (answer, s.ChoiceText("true", feedback[0])),
+            (not answer, s.ChoiceText("false", feedback[1])),
+        ]
+    else:
+        for name in TRUEFALSE_FEEDBACK:
+            if name in raw:
+                reader.problem(
+                    path, line_of(raw, name), f"'{name}' is only for a truefalse question"
+                )
     if qtype == "short":
         raw_answers = raw.get("answers")
         if not isinstance(raw_answers, list) or not raw_answers:
             reader.problem(path, line, "a short question needs a list of accepted 'answers'")
         else:
-            answers = [str(a).strip() for a in raw_answers if str(a).strip()]
+            # A bare "-" in the list is None, which str() would turn into the answer "None".
+            answers = [str(a).strip() for a in raw_answers if a is not None and str(a).strip()]
             if len(answers) != len(raw_answers):
                 reader.problem(path, line, "an accepted answer is empty")
     return key, qtype, points, match_mode, choices, s.QuestionText(text, explanation, answers), line

@@ -53,6 +53,10 @@ def _question(q: s.QuestionSource, lang: str) -> dict:
         item["choices"] = choices
     elif q.type == "truefalse":
         item["answer"] = bool(q.choices and q.choices[0].is_correct)
+        for key, choice in zip(("feedback_true", "feedback_false"), q.choices, strict=False):
+            feedback = choice.texts[lang].feedback if lang in choice.texts else ""
+            if feedback:
+                item[key] = feedback
     elif q.type == "short":
         item["answers"] = list(text.answers)
         item["match"] = q.match

@@ -1,6 +1,7 @@
-"""The trainer writes a lesson and a question on a laptop, previews the lesson at phone
-size, publishes, and the demo learner reads it on a phone (issue 6 item 9), in real
-Chromium with the Vietnamese interface."""
+"""The trainer writes a lesson and a question on a laptop, previews the lesson and the
+quiz at phone size, publishes, and the demo learner reads the lesson and meets the
+question in the quiz on a phone (issue 6 item 9), in real Chromium with the Vietnamese
+interface."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ BODY_EN = (
     "## When to meet online\n\n"
     "When **the road is flooded**, the cell may meet over Zalo with the commune's consent.\n"
 )
+QUESTION_VI = "Họp trực tuyến cần sự đồng ý của ai?"
+RIGHT_VI = "Đảng ủy xã"
+WRONG_VI = "Trưởng thôn"
 
 
 def expect(locator):
@@ -48,7 +52,7 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(base + "/")
 
 
-def test_can_a_trainer_write_preview_and_publish_a_lesson_that_the_learner_then_reads(
+def test_can_a_trainer_publish_a_lesson_and_a_question_that_the_learner_then_meets(
     demo, live_server, browser, phone
 ):
     import_into(demo, COURSES)
@@ -98,20 +102,27 @@ def test_can_a_trainer_write_preview_and_publish_a_lesson_that_the_learner_then_
         laptop.wait_for_url(live_server + f"{module_path}/questions/new")
         laptop.fill("input[name=key]", "flood-meeting-consent")
         laptop.select_option("select[name=type]", "single")
-        laptop.fill("textarea[name=text_vi]", "Họp trực tuyến cần sự đồng ý của ai?")
+        laptop.fill("textarea[name=text_vi]", QUESTION_VI)
         laptop.fill("textarea[name=text_en]", "Whose consent does an online meeting need?")
         laptop.fill("textarea[name=explanation_vi]", "Đảng ủy xã quyết định.")
         laptop.fill("textarea[name=explanation_en]", "The commune Party committee decides.")
-        laptop.fill("input[name=choice_0_vi]", "Đảng ủy xã")
+        laptop.fill("input[name=choice_0_vi]", RIGHT_VI)
         laptop.fill("input[name=choice_0_en]", "The commune Party committee")
         laptop.check("input[name=correct_0]")
-        laptop.fill("input[name=choice_1_vi]", "Trưởng thôn")
+        laptop.fill("input[name=choice_1_vi]", WRONG_VI)
         laptop.fill("input[name=choice_1_en]", "The village head")
         laptop.click("form.editor button[type=submit]")
         laptop.wait_for_url(re.compile(rf"{re.escape(module_path)}(#questions)?$"))
         question_link = f"a[href='{module_path}/questions/flood-meeting-consent']"
         expect(laptop.locator(question_link)).to_have_count(1)
         expect(laptop.locator(".flash-success")).to_be_visible()
+
+        # Every attempt shows the whole pool, so the learner is sure to meet the question.
+        laptop.fill("input[name=draw]", "0")
+        with laptop.expect_navigation():
+            laptop.click("form:has(input[name=draw]) button[type=submit]")
+        expect(laptop.locator(".flash-success")).to_be_visible()
+        expect(laptop.locator("input[name=draw]")).to_have_value("0")
 
         # "Preview as a learner" on a phone-sized page, signed in as the same trainer.
         preview = laptop_context.new_page()
@@ -122,6 +133,18 @@ def test_can_a_trainer_write_preview_and_publish_a_lesson_that_the_learner_then_
         expect(preview.locator("article.lesson h1")).to_have_text(TITLE_VI)
         expect(preview.locator("article.lesson")).to_contain_text("Zalo")
         expect(preview.locator("article.lesson strong").first).to_have_text("đường bị ngập")
+        assert scroll_width(preview) <= 360
+        # The quiz as the learner will see it, the new question among the pool.
+        preview.goto(live_server + f"{module_path}/preview")
+        preview.click(f"a[href='{module_path}/preview-quiz']")
+        preview.wait_for_url(live_server + f"{module_path}/preview-quiz")
+        new_question = preview.locator("#quiz-preview fieldset.question").filter(
+            has_text=QUESTION_VI
+        )
+        expect(new_question).to_have_count(1)
+        expect(new_question.locator("label.choice")).to_have_text([RIGHT_VI, WRONG_VI])
+        expect(new_question.locator("input[type=radio]").first).to_be_disabled()
+        expect(preview.locator("#answers")).to_contain_text("Đảng ủy xã quyết định.")
         assert scroll_width(preview) <= 360
         preview.close()
 
@@ -148,3 +171,18 @@ def test_can_a_trainer_write_preview_and_publish_a_lesson_that_the_learner_then_
     expect(phone.locator("article.lesson strong").nth(1)).to_have_text("một dòng")
     assert scroll_width(phone) <= 360
     assert urlsplit(phone.url).path == f"/m/{slug}/{LESSON_SLUG}"
+
+    # The learner starts the quiz, meets the new question, answers it and submits.
+    phone.goto(live_server + f"/m/{slug}/quiz")
+    phone.click(f"form[action='/m/{slug}/quiz/start'] button[type=submit]")
+    phone.wait_for_url(re.compile(r"/quiz/attempts/\d+$"))
+    asked = phone.locator("fieldset.question").filter(has_text=QUESTION_VI)
+    expect(asked).to_have_count(1)
+    expect(asked.locator("label.choice")).to_have_count(2)
+    assert scroll_width(phone) <= 360
+    asked.locator("label.choice").filter(has_text=RIGHT_VI).click()
+    phone.click("form.quiz button[type=submit]")
+    phone.wait_for_url(re.compile(r"/quiz/attempts/\d+/result$"))
+    review = phone.locator("section.review").filter(has_text=QUESTION_VI)
+    expect(review).to_have_class(re.compile(r"\bright\b"))
+    expect(review.locator(".explanation")).to_contain_text("Đảng ủy xã quyết định.")
