@@ -36,6 +36,7 @@ from learnapp.models import (
     AttemptStatus,
     Certificate,
     LessonProgress,
+    ModuleStatus,
     QuizAttempt,
 )
 from learnapp.models.base import utcnow
@@ -908,6 +909,19 @@ def test_does_the_learner_page_show_lessons_attempts_last_active_and_certificate
     assert sorted((row[1], row[2], row[3]) for row in attempts) == [
         (TITLES[CM], "50%", "Not passed"),
         (TITLES[CM], "80%", "Passed"),
+    ]
+
+
+def test_does_the_learner_page_keep_the_attempts_of_an_archived_module(world, viewer):
+    with world.app_context():
+        the_module(CM).status = ModuleStatus.ARCHIVED
+        db.session.commit()
+    client = viewer("committee")
+    page = html_of(client, f"/reports/people/{user_id(world, 'learner')}")
+    attempts = tables(page)["Date"]
+    assert sorted((row[1], row[2]) for row in attempts) == [
+        (f"{TITLES[CM]} (archived)", "50%"),
+        (f"{TITLES[CM]} (archived)", "80%"),
     ]
 
 

@@ -263,11 +263,22 @@ def person(user_id: int):
         done=done,
         attempts=attempts,
         certificates=certificates,
-        titles={m.id: m.text(content_language()).title for m in modules},
+        titles=_titles({module_id for _attempt, module_id in attempts}, modules),
         breadcrumbs=_breadcrumbs(person.area),
         language=content_language(),
         today=utcnow().date(),
     )
+
+
+def _titles(module_ids: set[int], published: list[Module]) -> dict[int, str]:
+    """Module titles for a learner's history, archived modules included."""
+    language = content_language()
+    titles = {m.id: m.text(language).title for m in published}
+    missing = module_ids - set(titles)
+    if missing:
+        for module in db.session.scalars(select(Module).where(Module.id.in_(missing))):
+            titles[module.id] = _("%(title)s (archived)", title=module.text(language).title)
+    return titles
 
 
 @bp.app_context_processor
