@@ -421,6 +421,15 @@ def test_is_a_bad_file_reported_with_file_line_and_reason_and_nothing_changed(
     rewrite_lesson_body(good, "01-lesson-1.md", "\nCHANGED-IN-BAD-IMPORT\n")
     folder = write_module(root, SLUG)
     path, lines, fragment = break_folder(folder)
+
+    assert_reported_and_nothing_imported(app, root, path, lines, fragment)
+
+
+def assert_reported_and_nothing_imported(app, root: Path, path: str, lines, fragment) -> None:
+    """The import of root names path, one of lines and fragment, and changes nothing.
+
+    root holds "good-module", imported before and changed since, beside the broken SLUG.
+    """
     before = row_counts(app)
 
     problems = import_problems(app, root)

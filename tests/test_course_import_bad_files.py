@@ -4,7 +4,6 @@ what is wrong, and nothing at all is imported (issue 3 item 1)."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -12,14 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.models import Lesson, Module
+from learnapp.models import Lesson
 from tests.factories import (
     LANGS,
     PNG_BYTES,
     dump_yaml,
     import_into,
     module_settings,
-    row_counts,
     sample_questions,
     write_module,
 )
@@ -27,8 +25,7 @@ from tests.test_course_import import (
     SLUG,
     Case,
     _rewrite_questions,
-    import_problems,
-    lesson_row,
+    assert_reported_and_nothing_imported,
     lesson_text,
     line_of,
     rewrite_lesson_body,
@@ -275,22 +272,6 @@ BAD_FILES: dict[str, Case] = {
     "extra-question-in-one-language": extra_question_in_one_language,
     "quiz-file-missing-in-one-language": quiz_file_missing_in_one_language,
 }
-
-
-def assert_reported_and_nothing_imported(app, root: Path, path: str, lines, fragment) -> None:
-    before = row_counts(app)
-
-    problems = import_problems(app, root)
-
-    matching = [p for p in problems if p.path == path and fragment in p.message]
-    assert matching, "\n".join(map(str, problems))
-    assert matching[0].line in lines, str(matching[0])
-    assert re.fullmatch(rf"{re.escape(path)}:\d+: .+", str(matching[0]))
-    assert row_counts(app) == before
-    with app.app_context():
-        assert db.session.scalar(select(Module).where(Module.slug == SLUG)) is None
-        assert "CHANGED-IN-BAD-IMPORT" not in lesson_text("good-module", "lesson-1", "vi").body_md
-        assert lesson_row("good-module", "lesson-1").version == 1
 
 
 @pytest.fixture
