@@ -568,6 +568,11 @@ def test_are_missing_translations_flagged_on_the_module_page(demo):
     add_lesson(client, "half-translated", lesson_fields("vi-only", vi="Chỉ tiếng Việt"))
     add_question(client, "half-translated", single_choice_fields("q-both"))
     add_question(client, "half-translated", single_choice_fields("q-vi-only", langs=("vi",)))
+    # English question text, but one choice left in Vietnamese only.
+    no_choice = single_choice_fields("q-no-en-choice")
+    no_choice["choice_1_en"] = ""
+    no_choice["feedback_1_en"] = ""
+    add_question(client, "half-translated", no_choice)
     page = text_of(client.get("/authoring/m/half-translated"))
     items = {
         m.group(1): m.group(0)
@@ -575,9 +580,16 @@ def test_are_missing_translations_flagged_on_the_module_page(demo):
             r"<li><a href=\"/authoring/m/half-translated/\w+/([\w-]+)\".*?</li>", page, re.S
         )
     }
-    assert set(items) == {"both", "vi-only", "q-both", "q-vi-only"}
+    assert set(items) == {
+        "both",
+        "vi-only",
+        "q-both",
+        "q-vi-only",
+        "q-no-en-choice",
+    }
     assert "missing: en" in items["vi-only"]
     assert "missing: en" in items["q-vi-only"]
+    assert "missing: en" in items["q-no-en-choice"]
     assert "missing" not in items["both"]
     assert "missing" not in items["q-both"]
     editor = text_of(client.get("/authoring/m/half-translated/lessons/vi-only"))

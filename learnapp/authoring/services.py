@@ -181,14 +181,22 @@ def missing_translations(source: s.ModuleSource) -> dict[str, list[str]]:
         if gaps:
             missing[f"lesson:{lesson.slug}"] = gaps
     for question in source.questions:
-        gaps = [
-            lang
-            for lang in langs
-            if lang not in question.texts or not question.texts[lang].text.strip()
-        ]
+        gaps = [lang for lang in langs if not _question_complete_in(question, lang)]
         if gaps:
             missing[f"question:{question.key}"] = gaps
     return missing
+
+
+def _question_complete_in(question: s.QuestionSource, lang: str) -> bool:
+    """Text, explanation, every choice and (short answer) an accepted answer in lang."""
+    text = question.texts.get(lang)
+    if text is None or not text.text.strip() or not text.explanation.strip():
+        return False
+    if question.type == "short" and not any(a.strip() for a in text.answers):
+        return False
+    return all(
+        lang in choice.texts and choice.texts[lang].text.strip() for choice in question.choices
+    )
 
 
 def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.LessonSource) -> None:
