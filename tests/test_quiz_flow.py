@@ -4,7 +4,6 @@ SECURITY 10, 19, 21, 22)."""
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 import threading
@@ -12,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
@@ -38,6 +37,7 @@ from tests.factories import (
     user_id,
     write_module,
 )
+from tests.sql_recorder import statements_sent
 
 SLUG = "test-module"
 EN = {"Accept-Language": "en"}
@@ -134,21 +134,12 @@ def review_items(page: str) -> list[tuple[str, str]]:
     ]
 
 
-@contextlib.contextmanager
 def writes_recorded(app):
     """Collect every INSERT, UPDATE or DELETE the app sends to the database meanwhile."""
-    writes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            writes.append(statement)
-
-    engine = db.engine_of(app)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield writes
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_sent(
+        app,
+        keep=lambda sql: sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"),
+    )
 
 
 # --- start, take, submit, result ---------------------------------------------------------

@@ -7,12 +7,11 @@ receives during the request. A query per row would make the second count larger.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from learnapp import db
 from learnapp.demo import seed_demo
@@ -38,6 +37,7 @@ from tests.reports_support import (
     the_area,
     the_module,
 )
+from tests.sql_recorder import statements_sent
 
 
 def build_counted_world(app) -> None:
@@ -88,20 +88,9 @@ def add_learners(start: int, count: int) -> None:
     db.session.commit()
 
 
-@contextmanager
 def counting(app):
     """Count the SQL statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        statements.append(statement)
-
-    engine = db.engine_of(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    return statements_sent(app)
 
 
 def statements_for(app, client, url: str) -> int:
