@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGS := $(wildcard learnapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install translations extract-messages clean
+.PHONY: run test test-fast install translations extract-messages clean
 
 install: $(STAMP) translations
 
@@ -33,6 +33,11 @@ run: install
 
 test: install
 	@bash scripts/test-all
+
+# The inner loop: SQLite only, no browser or concurrency tests. pytest's --lf and --ff
+# work too, e.g. `.venv/bin/python -m pytest --lf`.
+test-fast: install
+	@bash scripts/test-all --fast
 
 # Refresh the catalogs after adding or changing strings; then translate the new entries.
 extract-messages: $(STAMP)

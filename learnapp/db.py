@@ -33,6 +33,13 @@ def _context_id() -> int:
 
 def _new_session() -> Session:
     # Bound per app, so tests may run several apps on different databases.
+    connection = current_app.extensions.get("db_connection")
+    if connection is not None:
+        # A test that runs inside one transaction rolled back at its end: every session
+        # joins it, and a commit only releases a savepoint.
+        return Session(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
     return Session(bind=current_app.extensions["db_engine"], expire_on_commit=False)
 
 

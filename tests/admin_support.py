@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from learnapp import db
 from learnapp.auth.services import create_user
-from learnapp.db import Base
 from learnapp.models import (
     Area,
     AuditEvent,
@@ -20,6 +19,7 @@ from learnapp.models import (
     User,
 )
 from learnapp.models.base import utcnow
+from tests.factories import row_counts  # noqa: F401  (used by the admin tests)
 
 PASSWORD = "learnapp-demo"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -78,14 +78,6 @@ def make_admin(app, username: str, area_name: str, level: str = "commune") -> in
         db.session.add(RoleGrant(user_id=user.id, role=Role.ADMIN, area_id=area.id))
         db.session.commit()
         return user.id
-
-
-def row_counts(app) -> dict[str, int]:
-    with app.app_context():
-        return {
-            table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables
-        }
 
 
 def audit_actions(app, action: str | None = None) -> list[tuple[str, str]]:

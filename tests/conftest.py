@@ -1,4 +1,5 @@
-"""Fixtures: a migrated database per run, emptied after each test; app, client, auth."""
+"""Fixtures: per-worker template databases, a rolled-back transaction per test (or a
+fresh copy where a test needs real commits), app, client, auth."""
 
 from __future__ import annotations
 
@@ -7,15 +8,34 @@ import re
 import shutil
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
-from sqlalchemy import create_engine, text
+from flask import Flask
 
-from learnapp import create_app, db, migrate
-from learnapp.db import Base
+from learnapp import create_app, db
 from learnapp.extensions import limiter
+from tests.databases import Databases, databases_for
 
 REQUIRE_ALL = os.environ.get("LEARNAPP_REQUIRE_ALL") == "1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# argon2's minimum cost: the demo alone hashes 21 passwords. Production keeps the RFC 9106
+# defaults (tests/test_auth.py checks them).
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+COURSES = Path(__file__).resolve().parent.parent / "courses"
+# Fixtures that open their own connections (another app on the same database, a threaded
+# server): the data they look at must be really committed.
+REAL_COMMIT_FIXTURES = {"migrated", "live_server", "make_app", "production_runner"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected, not skipped, on SQLite (CI forbids skips)."""
+    if os.environ.get("LEARNAPP_TEST_DATABASE_URL"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -28,55 +48,133 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped, but LEARNAPP_REQUIRE_ALL=1 forbids skips: {report.longrepr}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("LEARNAPP_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def settings(url: str, instance: Path) -> dict:
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "INSTANCE_PATH": instance,
+        "ARGON2_PARAMETERS": FAST_ARGON2,
+        "COURSES_DIR": COURSES,
+    }
+
+
+def _seed_demo(url: str, instance: Path) -> None:
+    from learnapp.demo import seed_demo
+
+    application = create_app(settings(url, instance))
+    with application.app_context():
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+    db.engine_of(application).dispose()
 
 
 @pytest.fixture(scope="session")
-def migrated(database_url: str) -> str:
-    migrate.upgrade(database_url)
-    return database_url
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    """This worker's template databases, built once per run."""
+    folder = tmp_path_factory.mktemp("databases")
+    found = databases_for(os.environ.get("LEARNAPP_TEST_DATABASE_URL"), folder)
+    found.build(lambda url: _seed_demo(url, folder / "instance"))
+    yield found
+    found.close()
 
 
-def _empty_all_tables(url: str) -> None:
-    engine = create_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                )
-            )
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def database_url(databases: Databases) -> str:
+    """A database URL on the suite's server (for tests that make databases of their own)."""
+    return databases.backend.url("empty")
+
+
+def needs_real_commits(request: pytest.FixtureRequest) -> bool:
+    marked = request.node.get_closest_marker("real_commits") or request.node.get_closest_marker(
+        "serial"
+    )
+    return bool(marked) or bool(REAL_COMMIT_FIXTURES & set(request.fixturenames))
+
+
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept across the apps of one worker: every new app would otherwise
+    parse and compile each template again (checked against the source, so edits count)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._buckets:
+            bucket.bytecode_from_string(self._buckets[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._buckets[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecode()}
+# One app per rollback database and worker, reused from test to test: building an app
+# compiles every URL rule, and each new engine starts with an empty statement cache.
+_shared_apps: dict[str, Flask] = {}
+
+
+def _app_for(url: str, instance: Path, *, shared: bool) -> Flask:
+    if not shared:
+        return create_app(settings(url, instance))
+    if url not in _shared_apps:
+        _shared_apps[url] = create_app(settings(url, instance))
+    application = _shared_apps[url]
+    application.instance_path = str(instance)
+    application.config["INSTANCE_PATH"] = instance
+    instance.mkdir(parents=True, exist_ok=True)
+    return application
 
 
 @pytest.fixture
-def app(migrated: str, tmp_path: Path):
-    application = create_app(
-        {
-            "DATABASE_URL": migrated,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "INSTANCE_PATH": tmp_path / "instance",
-            "ARGON2_MEMORY_KIB": 1024,
-            "COURSES_DIR": Path(__file__).resolve().parent.parent / "courses",
-        }
-    )
+def app(request: pytest.FixtureRequest, databases: Databases, tmp_path: Path):
+    """The app on a database holding the demo if the test asks for `demo`, else empty.
+
+    Most tests run inside one transaction rolled back at the end, on an app shared with
+    the worker's other such tests (its settings are put back afterwards): every session
+    joins the transaction and a commit only releases a savepoint. Tests that need real
+    commits get a fresh copy of the template and an app of their own; so do tests marked
+    `own_app` (they add routes, which Flask allows only before an app's first request).
+    """
+    template = "demo" if "demo" in request.fixturenames else "empty"
+    real = needs_real_commits(request)
+    url = databases.fresh_copy(template) if real else databases.rollback_url(template)
+    shared = not real and request.node.get_closest_marker("own_app") is None
+    application = _app_for(url, tmp_path / "instance", shared=shared)
+    saved_settings = dict(application.config)
+    engine = db.engine_of(application)
+    connection = transaction = None
+    if not real:
+        connection = engine.connect()
+        transaction = connection.begin()
+        application.extensions["db_connection"] = connection
     with application.app_context():
         limiter.reset()
     yield application
     with application.app_context():
         db.session.remove()
-    db.engine_of(application).dispose()
-    _empty_all_tables(migrated)
+    application.extensions.pop("db_connection", None)
+    application.config.clear()
+    application.config.update(saved_settings)
+    if connection is not None:
+        transaction.rollback()
+        connection.close()
+    if not shared:
+        engine.dispose()
+    if real:
+        databases.discard(url)
+
+
+@pytest.fixture
+def migrated(app) -> str:
+    """The URL of the test's own database, really committed to (for a second app on it)."""
+    return app.config["DATABASE_URL"]
+
+
+@pytest.fixture
+def demo(app):
+    """The app with the demo province and accounts (seeded once, in the template)."""
+    return app
 
 
 @pytest.fixture
@@ -84,14 +182,11 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def demo(app):
-    from learnapp.demo import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    return app
+def masked_page(response, url: str) -> str:
+    """A page's HTML with its own address and CSRF tokens masked, to compare two pages:
+    a token's signature carries the second it was made in."""
+    html = response.get_data(as_text=True).replace(url, "URL")
+    return CSRF_RE.sub('name="csrf_token" type="hidden" value="TOKEN"', html)
 
 
 def csrf_token(client, path: str = "/sign-in") -> str:

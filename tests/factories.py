@@ -202,14 +202,12 @@ def import_into(app, path: Path) -> ImportReport:
 
 
 def row_counts(app) -> dict[str, int]:
-    """Rows in every table, to prove an operation changed nothing."""
-    from sqlalchemy import table
-
+    """Rows in every table, counted in one statement, to prove an operation changed nothing."""
+    tables = db.Base.metadata.sorted_tables
+    counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
     with app.app_context():
-        return {
-            t.name: db.session.scalar(select(func.count()).select_from(table(t.name)))
-            for t in db.Base.metadata.sorted_tables
-        }
+        row = db.session.execute(select(*counts)).one()
+    return {table.name: count for table, count in zip(tables, row, strict=True)}
 
 
 def make_learner(app, username: str, *, full_name: str | None = None, locale=None) -> int:

@@ -6,14 +6,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from learnapp import db
-from learnapp.db import Base
 from learnapp.models import Area, Role, User
 from learnapp.security import load_area, load_person, roles_required
-from tests.conftest import csrf_token, post
+from tests.conftest import csrf_token, masked_page, post
+from tests.factories import row_counts
 
 # Endpoints anyone may use without signing in. Each needs a reason; everything else
 # must send an anonymous visitor to the sign-in page.
@@ -47,15 +47,6 @@ def routes(app, *, public: bool):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if (rule.endpoint in PUBLIC_ENDPOINTS) == public:
             yield rule
-
-
-def row_counts(app) -> dict[str, int]:
-    """Rows in every table, counted in one statement."""
-    tables = Base.metadata.sorted_tables
-    counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
-    with db.engine_of(app).connect() as conn:
-        row = conn.execute(select(*counts)).one()
-    return {table.name: count for table, count in zip(tables, row, strict=True)}
 
 
 def goes_to_sign_in(response) -> bool:
@@ -128,6 +119,7 @@ def test_does_no_get_request_change_any_row_count(demo, client, auth, username):
     assert _crawl(demo, client) == []
 
 
+@pytest.mark.own_app
 def test_does_the_crawl_notice_a_get_that_writes(demo, client):
     """The crawl above must be able to fail: a GET that writes is caught."""
     from learnapp import audit
@@ -196,6 +188,7 @@ def area_id(app, name: str) -> int:
         ("admin", 200),
     ],
 )
+@pytest.mark.own_app
 def test_does_roles_required_refuse_the_wrong_role_with_403(probe, client, auth, username, status):
     auth.sign_in(username)
     response = client.get("/_probe/admin-only", headers={"Accept-Language": "en"})
@@ -205,6 +198,7 @@ def test_does_roles_required_refuse_the_wrong_role_with_403(probe, client, auth,
         assert "admin page" not in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 def test_does_roles_required_let_through_any_of_the_roles(probe, client, auth):
     for username in ("committee", "admin"):
         auth.sign_in(username)
@@ -212,6 +206,7 @@ def test_does_roles_required_let_through_any_of_the_roles(probe, client, auth):
         auth.sign_out()
 
 
+@pytest.mark.own_app
 def test_does_roles_required_send_an_anonymous_visitor_to_sign_in(probe, client):
     assert goes_to_sign_in(client.get("/_probe/admin-only"))
 
@@ -228,6 +223,7 @@ def test_does_roles_required_send_an_anonymous_visitor_to_sign_in(probe, client)
         ("learner", "learner", 403),  # a learner is no committee, not even for themself
     ],
 )
+@pytest.mark.own_app
 def test_does_load_person_answer_404_outside_the_scope(probe, client, auth, viewer, target, status):
     auth.sign_in(viewer)
     response = client.get(f"/_probe/person/{user_id(probe, target)}")
@@ -236,6 +232,7 @@ def test_does_load_person_answer_404_outside_the_scope(probe, client, auth, view
         assert response.get_data(as_text=True) == f"person {target}"
 
 
+@pytest.mark.own_app
 def test_does_a_person_outside_the_scope_look_exactly_like_no_person(probe, client, auth):
     auth.sign_in("committee")
     outside_url = f"/_probe/person/{user_id(probe, 'learner2')}"
@@ -243,9 +240,7 @@ def test_does_a_person_outside_the_scope_look_exactly_like_no_person(probe, clie
     missing = client.get("/_probe/person/987654")
     assert outside.status_code == missing.status_code == 404
     # Identical but for the page's own address (the language form returns there).
-    assert outside.get_data(as_text=True).replace(outside_url, "URL") == missing.get_data(
-        as_text=True
-    ).replace("/_probe/person/987654", "URL")
+    assert masked_page(outside, outside_url) == masked_page(missing, "/_probe/person/987654")
 
 
 @pytest.mark.parametrize(
@@ -259,6 +254,7 @@ def test_does_a_person_outside_the_scope_look_exactly_like_no_person(probe, clie
         ("admin", "Năng Khả", 200),
     ],
 )
+@pytest.mark.own_app
 def test_does_load_area_answer_404_outside_the_scope(probe, client, auth, viewer, area, status):
     auth.sign_in(viewer)
     response = client.get(f"/_probe/area/{area_id(probe, area)}")

@@ -349,6 +349,19 @@ def test_is_the_stored_hash_argon2id_and_never_the_password(demo):
     assert PasswordHasher().verify(stored, PASSWORD)
 
 
+def test_does_production_hash_with_argon2s_rfc_9106_defaults_and_tests_with_the_minimum(app):
+    """Tests lower argon2's cost (ARGON2_PARAMETERS); without the setting, as in production,
+    hashes carry argon2-cffi's RFC 9106 parameters, and either kind verifies."""
+    with app.app_context():
+        test_hash = services.hash_password(PASSWORD)
+        del app.config["ARGON2_PARAMETERS"]
+        production_hash = services.hash_password(PASSWORD)
+        assert "$m=8,t=1,p=1$" in test_hash
+        assert "$m=65536,t=3,p=4$" in production_hash
+        assert services.verify_password(test_hash, PASSWORD)
+        assert services.verify_password(production_hash, PASSWORD)
+
+
 def test_is_a_changed_password_stored_as_argon2id_too(demo, client):
     sign_in(client, "learner")
     change_password(client, PASSWORD, "my own new password")

@@ -321,7 +321,11 @@ def _statements(app) -> tuple[list[str], object]:
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+        if (
+            not statement.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+        ):
             seen.append(statement)
 
     engine = db.engine_of(app)

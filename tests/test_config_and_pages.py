@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, select
 from learnapp import create_app, db
 from learnapp.config import ConfigError
 from learnapp.models import AuditEvent, User
-from tests.conftest import post
+from tests.conftest import FAST_ARGON2, post
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "learnapp" / "translations"
@@ -37,7 +37,7 @@ def make_app(migrated, tmp_path):
     def make(**settings):
         settings.setdefault("DATABASE_URL", migrated)
         settings.setdefault("INSTANCE_PATH", tmp_path / "other-instance")
-        settings.setdefault("ARGON2_MEMORY_KIB", 1024)
+        settings.setdefault("ARGON2_PARAMETERS", FAST_ARGON2)
         application = create_app(settings)
         built.append(application)
         return application
@@ -269,6 +269,7 @@ def test_does_the_404_page_follow_the_language_chosen_with_the_form(client):
     assert "Không tìm thấy trang" in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize(
     ("headers", "heading"), [(VI, "Đã có lỗi xảy ra"), (EN, "Something went wrong")]
 )
@@ -291,6 +292,7 @@ def test_does_a_crash_show_the_friendly_500_page_and_no_traceback(
     assert "secret-internal-detail" in caplog.text
 
 
+@pytest.mark.own_app
 def test_does_a_crash_roll_back_what_the_request_had_written(app, client):
     @app.get("/_half_done")
     def half_done():

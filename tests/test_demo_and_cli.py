@@ -9,20 +9,12 @@ from sqlalchemy import func, select
 
 from learnapp import db
 from learnapp.auth.services import verify_password
-from learnapp.db import Base
 from learnapp.demo import DEMO_PASSWORD, TREE
 from learnapp.models import Area, Assignment, Module, Role, User
 from learnapp.models.base import utcnow
 from learnapp.org.services import create_area
-
-
-def row_counts(app) -> dict[str, int]:
-    """Rows in every table, counted in one statement."""
-    tables = Base.metadata.sorted_tables
-    counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
-    with db.engine_of(app).connect() as conn:
-        row = conn.execute(select(*counts)).one()
-    return {table.name: count for table, count in zip(tables, row, strict=True)}
+from tests.conftest import FAST_ARGON2
+from tests.factories import row_counts
 
 
 @pytest.fixture
@@ -197,7 +189,7 @@ def production_runner(migrated, tmp_path, monkeypatch):
             "DATABASE_URL": migrated,
             "SECRET_KEY": "a-long-production-secret-" * 3,
             "INSTANCE_PATH": tmp_path / "prod-instance",
-            "ARGON2_MEMORY_KIB": 1024,
+            "ARGON2_PARAMETERS": FAST_ARGON2,
         }
     )
     yield prod, prod.test_cli_runner()

@@ -22,6 +22,9 @@ from tests.factories import (
     write_module,
 )
 
+# Timing under load: after the rest of the suite, alone, on really committed data.
+pytestmark = pytest.mark.serial
+
 SLUG = "test-module"
 JOIN_TIMEOUT = 120
 # SECURITY 23: 8 threads x 50 submits, zero errors.

@@ -513,6 +513,7 @@ def test_does_pressing_start_twice_open_one_attempt(course, client, learner):
     assert count(app, QuizAttempt.id) == 1
 
 
+@pytest.mark.serial
 def test_do_two_concurrent_start_requests_yield_one_open_attempt(course, client, learner):
     app = course()
     token_page = client.get(f"/m/{SLUG}/quiz").get_data(as_text=True)

@@ -156,6 +156,7 @@ def test_do_the_exports_really_hold_every_one_of_the_200_learners(world, client,
     assert len(overdue.strip().splitlines()) > 100
 
 
+@pytest.mark.own_app
 def test_does_the_counter_see_a_page_that_queries_once_per_learner(world, client, auth):
     """The comparison above can fail: a page with a query per row counts more with more."""
     bp = Blueprint("per_row", __name__)

@@ -22,6 +22,7 @@ from learnapp.auth.services import create_user
 from learnapp.demo import DEMO_PASSWORD, seed_demo
 from learnapp.models import Area, AreaClosure, Assignment, Role, RoleGrant, User
 from learnapp.models.base import utcnow
+from tests.conftest import masked_page
 from tests.reports_support import (
     CM,
     DS,
@@ -307,9 +308,7 @@ def test_does_a_foreign_person_page_look_exactly_like_a_missing_one(world, clien
     missing = "/reports/people/987654"
     one, two = client.get(foreign), client.get(missing)
     assert one.status_code == two.status_code == 404
-    assert one.get_data(as_text=True).replace(foreign, "URL") == two.get_data(as_text=True).replace(
-        missing, "URL"
-    )
+    assert masked_page(one, foreign) == masked_page(two, missing)
 
 
 def test_does_another_communes_progress_leave_kháng_nhật_numbers_unchanged(world, client, auth):

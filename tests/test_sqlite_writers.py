@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from learnapp import audit, db
 from learnapp.models import AuditEvent
+
+# Timing under load: after the rest of the suite, alone, on really committed data.
+pytestmark = pytest.mark.serial
 
 THREADS = 8
 TRANSACTIONS = 50

@@ -7,6 +7,7 @@ through, so nothing it produces reaches a page without nh3.
 from __future__ import annotations
 
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -86,9 +87,31 @@ def sanitise(html: str) -> str:
     )
 
 
+_converters = threading.local()
+
+
+def _converter() -> md.Markdown:
+    # Building a Markdown object loads every extension and costs more than converting a
+    # lesson, so each thread keeps one; it is not thread-safe, hence one per thread.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+        _converters.markdown = converter
+    return converter
+
+
+def _to_html(text: str) -> str:
+    converter = _converter()
+    try:
+        return converter.convert(text)
+    finally:
+        # Footnotes, abbreviations and the like keep state per document.
+        converter.reset()
+
+
 def render(text: str, *, shift_headings: bool = False) -> str:
     """Render trainer Markdown to sanitised HTML."""
-    html = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    html = _to_html(text or "")
     if shift_headings:
         # The page title is the h1; a stray "# heading" in a lesson becomes h2.
         html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
