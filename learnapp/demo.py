@@ -24,7 +24,7 @@ TREE = {
         "Sơn Nam": ["Thác Nông", "Đồng Tâm", "Tân Tiến"],
     },
     "Yên Sơn": {
-        "Tú Quận": ["Cây Nhãn", "Tân Lập", "Hòa Bình"],
+        "Tứ Quận": ["Cây Nhãn", "Tân Lập", "Hòa Bình"],
         "Xuân Vân": ["Tân Tiến", "Đồng Tâm"],
     },
     "Lâm Bình": {"Khuôn Hà": ["Tân Lập", "Hòa Bình"]},
@@ -83,7 +83,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         raise DemoRefused("real_accounts")
     areas = build_tree()
     lem = areas["Kháng Nhật/Lềm"]
-    cay_nhan = areas["Tú Quận/Cây Nhãn"]
+    cay_nhan = areas["Tứ Quận/Cây Nhãn"]
     accounts = [
         ("learner", "Hoàng Văn An", lem, [(Role.LEARNER, lem)], "0912000001"),
         ("learner2", "Ma Thị Bình", cay_nhan, [(Role.LEARNER, cay_nhan)], "0912000002"),

@@ -215,7 +215,7 @@ def test_does_roles_required_send_an_anonymous_visitor_to_sign_in(probe, client)
     ("viewer", "target", "status"),
     [
         ("committee", "learner", 200),  # Kháng Nhật sees Lềm
-        ("committee", "learner2", 404),  # ...but not Cây Nhãn in Tú Quận
+        ("committee", "learner2", 404),  # ...but not Cây Nhãn in Tứ Quận
         ("committee", "secretary01", 200),  # another village of Kháng Nhật
         ("district", "learner", 200),  # Sơn Dương sees every commune under it
         ("district", "learner2", 404),  # ...but not Yên Sơn's
@@ -248,7 +248,7 @@ def test_does_a_person_outside_the_scope_look_exactly_like_no_person(probe, clie
     [
         ("committee", "Kháng Nhật", 200),
         ("committee", "Sơn Dương", 404),  # the district above is not the commune's
-        ("committee", "Tú Quận", 404),
+        ("committee", "Tứ Quận", 404),
         ("district", "Sơn Nam", 200),
         ("district", "Xuân Vân", 404),
         ("admin", "Năng Khả", 200),

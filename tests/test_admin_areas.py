@@ -45,7 +45,7 @@ def test_does_the_tree_show_only_the_admins_areas_with_their_levels(demo, client
     page = text(client.get("/admin/areas", headers=EN))
     assert "Kháng Nhật" in page and "Lềm" in page and "Đồng Tâm" in page
     assert "Village" in page and "1 person" in page
-    for outside in ("Tú Quận", "Cây Nhãn", "Sơn Dương", "Tuyên Quang", "Sơn Nam"):
+    for outside in ("Tứ Quận", "Cây Nhãn", "Sơn Dương", "Tuyên Quang", "Sơn Nam"):
         assert outside not in page
 
 
@@ -134,7 +134,7 @@ def test_is_a_move_to_a_destination_outside_the_scope_refused(demo, client, auth
     auth.sign_in("kn-admin")
     lem = area_id(demo, "Lềm")
     before = row_counts(demo)
-    for outside in ("Tú Quận", "Tú Thịnh", "Sơn Dương"):
+    for outside in ("Tứ Quận", "Tú Thịnh", "Sơn Dương"):
         response = send(client, f"/admin/areas/{lem}/move", {"parent_id": area_id(demo, outside)})
         assert response.status_code == 200
         assert "This area is not one you manage." in text(response), outside
@@ -142,7 +142,7 @@ def test_is_a_move_to_a_destination_outside_the_scope_refused(demo, client, auth
     assert row_counts(demo) == before
     # The page offers only the admin's own places to move to.
     form = text(client.get(f"/admin/areas/{lem}"))
-    assert "Tú Quận" not in form
+    assert "Tứ Quận" not in form
 
 
 def grant_admin(app, username: str, area: int) -> None:
@@ -186,7 +186,7 @@ def test_is_a_move_recorded_where_the_admins_of_both_old_and_new_parent_see_it(d
         assert "1 event" in page, admin
         auth.sign_out()
     # An admin of neither place sees nothing of it.
-    make_admin(demo, "tq-admin", "Tú Quận")
+    make_admin(demo, "tq-admin", "Tứ Quận")
     auth.sign_in("tq-admin")
     assert "No event matches." in text(client.get("/admin/audit?action=area_move", headers=EN))
 
@@ -198,8 +198,8 @@ def test_is_a_move_of_an_area_outside_the_scope_a_404(demo, client, auth):
     kn = area_id(demo, "Kháng Nhật")
     before = row_counts(demo)
     assert send(client, f"/admin/areas/{cay_nhan}/move", {"parent_id": kn}).status_code == 404
-    assert parent_of(demo, cay_nhan) == "Tú Quận"
-    tu_quan = area_id(demo, "Tú Quận")
+    assert parent_of(demo, cay_nhan) == "Tứ Quận"
+    tu_quan = area_id(demo, "Tứ Quận")
     assert client.get(f"/admin/areas/{tu_quan}").status_code == 404
     assert client.get(f"/admin/areas/{cay_nhan}/cards").status_code == 404
     assert send(client, f"/admin/areas/{tu_quan}/rename", {"name": "X"}).status_code == 404
@@ -220,9 +220,9 @@ def test_can_an_area_not_move_under_itself_or_a_lower_level(demo, client, auth):
     tan_lap = area_id(demo, "Tân Lập", parent="Kháng Nhật")
     response = send(client, f"/admin/areas/{lem}/move", {"parent_id": tan_lap})
     assert "under an area of a higher level" in text(response)
-    # Tân Lập already exists in Tú Quận: two villages of one name in a commune would be
+    # Tân Lập already exists in Tứ Quận: two villages of one name in a commune would be
     # impossible to tell apart in an import.
-    response = send(client, f"/admin/areas/{tan_lap}/move", {"parent_id": area_id(demo, "Tú Quận")})
+    response = send(client, f"/admin/areas/{tan_lap}/move", {"parent_id": area_id(demo, "Tứ Quận")})
     assert "already an area with this name" in text(response)
     assert parent_of(demo, kn) == "Sơn Dương" and parent_of(demo, lem) == "Kháng Nhật"
 

@@ -72,7 +72,7 @@ def test_does_a_required_module_reach_the_learners_home_page(demo, client, auth)
     auth.sign_in("learner")  # in Lềm, under Kháng Nhật
     assert "Required by" in text(client.get("/", headers=EN))
     auth.sign_out()
-    auth.sign_in("learner2")  # in Tú Quận
+    auth.sign_in("learner2")  # in Tứ Quận
     assert "Required by" not in text(client.get("/", headers=EN))
 
 
@@ -153,20 +153,20 @@ def test_is_deleting_an_assignment_refused_without_a_csrf_token(demo, client, au
 def test_does_a_commune_admin_get_404_for_another_communes_assignment(demo, client, auth):
     module = published_module(demo)
     auth.sign_in("admin")
-    tu_quan = area_id(demo, "Tú Quận")
+    tu_quan = area_id(demo, "Tứ Quận")
     require(client, module, tu_quan, in_days(30))
     aid = assignment_id(demo)
     auth.sign_out()
     make_admin(demo, "kn-admin", "Kháng Nhật")
     auth.sign_in("kn-admin")
     before = assignments(demo)
-    assert "Tú Quận" not in text(client.get("/admin/assignments"))
+    assert "Tứ Quận" not in text(client.get("/admin/assignments"))
     assert client.get(f"/admin/assignments/{aid}").status_code == 404
     assert client.get(f"/admin/assignments/{aid}/delete").status_code == 404
     response = send(client, f"/admin/assignments/{aid}", {"due_on": in_days(90).isoformat()})
     assert response.status_code == 404
     assert send(client, f"/admin/assignments/{aid}/delete").status_code == 404
-    # Posting Tú Quận's id as the area of a new assignment is refused too.
+    # Posting Tứ Quận's id as the area of a new assignment is refused too.
     response = require(client, module, tu_quan, in_days(40))
     assert "This area is not one you manage." in text(response)
     # ...and so is the province above the commune.
@@ -208,8 +208,8 @@ def test_does_a_commune_admin_see_only_their_communes_events(demo, client, auth)
     auth.sign_in("kn-admin")
     page = text(client.get("/admin/audit?action=sign_in", headers=EN))
     assert "Hoàng Văn An" in page  # signed in in Lềm
-    assert "Ma Thị Bình" not in page  # signed in in Cây Nhãn, Tú Quận
-    tu_quan = area_id(demo, "Tú Quận")
+    assert "Ma Thị Bình" not in page  # signed in in Cây Nhãn, Tứ Quận
+    tu_quan = area_id(demo, "Tứ Quận")
     assert client.get(f"/admin/audit?area={tu_quan}").status_code == 404
     lem = area_id(demo, "Lềm")
     assert "Hoàng Văn An" in text(client.get(f"/admin/audit?area={lem}&action=sign_in"))

@@ -104,7 +104,7 @@ def test_does_a_csv_with_bom_import_nothing_until_confirmed(demo, admin_client):
         [
             ["Lò Văn Ươn", "0977 000 001", "Lềm", "Kháng Nhật", "", ""],
             ["Đặng Thị Ánh", "", "Thác Nông", "", "anh.dang", "committee"],
-            ["Hà Văn Tư", "+84977000003", "Cây Nhãn", "Tú Quận", "", "learner"],
+            ["Hà Văn Tư", "+84977000003", "Cây Nhãn", "Tứ Quận", "", "learner"],
         ]
     )
     before = row_counts(demo)
@@ -199,7 +199,7 @@ def test_does_the_preview_list_every_rows_problem_and_import_only_good_rows(demo
         ["Người H", "12345", "Lềm", "", "", ""],  # 10: bad phone
         ["", "0977000010", "Lềm", "", "", ""],  # 11: no name
         ["Người I", "", "Lềm", "", "", "boss"],  # 12: unknown role
-        ["Người J", "", "Lềm", "Tú Quận", "", ""],  # 13: no Lềm in Tú Quận
+        ["Người J", "", "Lềm", "Tứ Quận", "", ""],  # 13: no Lềm in Tứ Quận
         ["Người K", "", "", "", "Bad Name", ""],  # 14: no village, bad username
     ]
     before = row_counts(demo)
@@ -216,7 +216,7 @@ def test_does_the_preview_list_every_rows_problem_and_import_only_good_rows(demo
     assert "“12345” is not a Vietnamese phone number." in problems[10]
     assert "The name is missing." in problems[11]
     assert "Unknown role “boss”" in problems[12]
-    assert "no village called “Lềm” in “Tú Quận”" in problems[13]
+    assert "no village called “Lềm” in “Tứ Quận”" in problems[13]
     assert "The village is missing." in problems[14] and "cannot be a username" in problems[14]
 
     confirm(admin_client, token)
@@ -229,8 +229,8 @@ def test_does_a_commune_admin_see_other_communes_as_problems(demo, client, auth)
     make_admin(demo, "kn-admin", "Kháng Nhật")
     auth.sign_in("kn-admin")
     rows = [
-        ["Người A", "", "Cây Nhãn", "", "", ""],  # 2: Tú Quận's village
-        ["Ma Thị Bình", "", "Lềm", "", "learner2", ""],  # 3: account of Tú Quận
+        ["Người A", "", "Cây Nhãn", "", "", ""],  # 2: Tứ Quận's village
+        ["Ma Thị Bình", "", "Lềm", "", "learner2", ""],  # 3: account of Tứ Quận
         ["Người C", "", "Tân Lập", "", "", ""],  # 4: only one Tân Lập in Kháng Nhật: fine
     ]
     before = row_counts(demo)
@@ -381,7 +381,7 @@ def test_do_5000_rows_import_in_one_go_with_a_bounded_number_of_queries(demo, ad
         ("Lềm", "Kháng Nhật"),
         ("Tân Lập", "Kháng Nhật"),
         ("Thác Nông", "Sơn Nam"),
-        ("Cây Nhãn", "Tú Quận"),
+        ("Cây Nhãn", "Tứ Quận"),
         ("Hòa Bình", "Khuôn Hà"),
     ]
     rows = []

@@ -105,9 +105,9 @@ def test_does_a_commune_admin_list_only_the_people_of_their_commune(demo, client
     auth.sign_in("kn-admin")
     page = text(client.get("/admin/people", headers=EN))
     assert "Hoàng Văn An" in page  # learner, Lềm
-    assert "Ma Thị Bình" not in page  # learner2, Cây Nhãn in Tú Quận
+    assert "Ma Thị Bình" not in page  # learner2, Cây Nhãn in Tứ Quận
     assert "Phạm Quốc Tuấn" not in page  # the province admin
-    tu_quan = area_named(demo, "Tú Quận")
+    tu_quan = area_named(demo, "Tứ Quận")
     assert client.get(f"/admin/people?area={tu_quan}").status_code == 404
     assert client.get("/admin/people?q=learner2&page=2").status_code == 200
     assert "Ma Thị Bình" not in text(client.get("/admin/people?q=Ma"))

@@ -48,7 +48,7 @@ from tests.test_access import row_counts
 
 LESSON = "meeting-types"
 OLD_TEXT = "Sinh hoạt chi bộ là nơi đảng viên cùng bàn"
-OLD_TEXT_EN = "The cell meeting is where Party members discuss"
+OLD_TEXT_EN = "The cell meeting is where Party members agree"
 NEW_TEXT = "Đoạn văn mới viết trong trình soạn thảo"
 
 

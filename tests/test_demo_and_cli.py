@@ -54,7 +54,7 @@ def test_does_flask_demo_build_tuyen_quang_as_the_reports_name_it(app, runner):
         "Tuyên Quang/Sơn Dương/Kháng Nhật/Lềm",
         "Tuyên Quang/Sơn Dương/Tú Thịnh",
         "Tuyên Quang/Sơn Dương/Sơn Nam/Thác Nông",
-        "Tuyên Quang/Yên Sơn/Tú Quận/Cây Nhãn",
+        "Tuyên Quang/Yên Sơn/Tứ Quận/Cây Nhãn",
         "Tuyên Quang/Yên Sơn/Xuân Vân",
         "Tuyên Quang/Lâm Bình/Khuôn Hà",
         "Tuyên Quang/Na Hang/Năng Khả",
@@ -69,7 +69,7 @@ def test_does_flask_demo_build_tuyen_quang_as_the_reports_name_it(app, runner):
     ("username", "grants", "home"),
     [
         ("learner", {("learner", "Tuyên Quang/Sơn Dương/Kháng Nhật/Lềm")}, "Lềm"),
-        ("learner2", {("learner", "Tuyên Quang/Yên Sơn/Tú Quận/Cây Nhãn")}, "Cây Nhãn"),
+        ("learner2", {("learner", "Tuyên Quang/Yên Sơn/Tứ Quận/Cây Nhãn")}, "Cây Nhãn"),
         ("trainer", {("trainer", "Tuyên Quang")}, "Tuyên Quang"),
         ("committee", {("committee", "Tuyên Quang/Sơn Dương/Kháng Nhật")}, "Kháng Nhật"),
         ("district", {("committee", "Tuyên Quang/Sơn Dương")}, "Sơn Dương"),

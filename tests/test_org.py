@@ -65,7 +65,7 @@ def tree(ctx):
     a["son_nam"] = create_area("Sơn Nam", "commune", a["son_duong"])
     a["thac_nong"] = create_area("Thác Nông", "village", a["son_nam"])
     a["yen_son"] = create_area("Yên Sơn", "district", a["province"])
-    a["tu_quan"] = create_area("Tú Quận", "commune", a["yen_son"])
+    a["tu_quan"] = create_area("Tứ Quận", "commune", a["yen_son"])
     a["cay_nhan"] = create_area("Cây Nhãn", "village", a["tu_quan"])
     a["reformed"] = create_area("Tỉnh Mới", "province")
     a["new_commune"] = create_area("Xã Mới", "commune", a["reformed"])

@@ -13,7 +13,7 @@ Quận with a date in the past):
     secretary05  Quan Văn Hùng     Sơn Nam/Thác Nông    MI done (70%), CM quiz 90%, no lesson
     secretary06  Hà Thị Lan        Sơn Nam/Đồng Tâm     nothing
     secretary07  Phùng Văn Minh    Sơn Nam/Tân Tiến     CM done (100%)
-    learner2     Ma Thị Bình       Tú Quận/Cây Nhãn     CM done, DS done: outside Sơn Dương
+    learner2     Ma Thị Bình       Tứ Quận/Cây Nhãn     CM done, DS done: outside Sơn Dương
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def build_world(app) -> None:
             ),
             Assignment(
                 module_id=the_module(MI).id,
-                area_id=the_area("Tú Quận").id,
+                area_id=the_area("Tứ Quận").id,
                 due_on=today - timedelta(days=3),
             ),
         ]
@@ -720,7 +720,7 @@ def test_do_the_per_module_export_numbers_equal_the_page(world, viewer, fmt, who
 
 def test_is_the_per_module_export_of_another_commune_not_found(world, viewer):
     client = viewer("committee")
-    tu_quan = area_id(world, "Tú Quận")
+    tu_quan = area_id(world, "Tứ Quận")
     assert client.get(f"/reports/areas/{tu_quan}/modules.csv").status_code == 404
     assert client.get(f"/reports/areas/{tu_quan}/modules.xlsx").status_code == 404
 

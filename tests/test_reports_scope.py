@@ -48,7 +48,7 @@ AREAS = {
     "Sơn Dương": "district",
     "Yên Sơn": "district",
     "Kháng Nhật": "commune",
-    "Tú Quận": "commune",
+    "Tứ Quận": "commune",
     "Lềm": "village",
     "Cây Nhãn": "village",
 }
@@ -68,17 +68,17 @@ VIEWERS = {
     "learner": None,
     "trainer": None,
     "committee": "Kháng Nhật",
-    "tuquan": "Tú Quận",
+    "tuquan": "Tứ Quận",
     "district": "Sơn Dương",
     "admin": "Tuyên Quang",
 }
 
 
 def build_scope_world(app) -> None:
-    """The demo, the courses, a Tú Quận committee member, some progress everywhere."""
+    """The demo, the courses, a Tứ Quận committee member, some progress everywhere."""
     seed_demo()
     import_real_courses(app)
-    tu_quan = the_area("Tú Quận")
+    tu_quan = the_area("Tứ Quận")
     create_user(
         username="tuquan",
         full_name="Đỗ Văn Quận",
@@ -100,7 +100,7 @@ def build_scope_world(app) -> None:
     take_quiz(the_user("learner"), CM, 80)
     do_lessons(the_user("learner2"), CM, 2)
     take_quiz(the_user("learner2"), CM, 50)
-    finish(the_user("secretary08"), CM, 90)  # Tú Quận/Tân Lập
+    finish(the_user("secretary08"), CM, 90)  # Tứ Quận/Tân Lập
 
 
 @pytest.fixture
@@ -235,7 +235,7 @@ def test_does_the_matrix_expect_what_the_issue_says(world):
     areas, _people = ids(world)
     kn, sd, ts = (subtree_of(world, VIEWERS[u]) for u in ("committee", "district", "tuquan"))
     assert areas["Lềm"] in kn and areas["Kháng Nhật"] in kn
-    assert areas["Tú Quận"] not in kn and areas["Cây Nhãn"] not in kn
+    assert areas["Tứ Quận"] not in kn and areas["Cây Nhãn"] not in kn
     assert areas["Tuyên Quang"] not in kn and areas["Sơn Dương"] not in kn
     assert areas["Kháng Nhật"] in sd and areas["Yên Sơn"] not in sd
     assert areas["Cây Nhãn"] in ts and areas["Lềm"] not in ts
@@ -246,7 +246,7 @@ def test_does_the_matrix_expect_what_the_issue_says(world):
 # --- Kháng Nhật asking for what is not theirs ----------------------------------------
 
 
-@pytest.mark.parametrize("target", ["Tuyên Quang", "Yên Sơn", "Tú Quận", "Cây Nhãn", "Sơn Dương"])
+@pytest.mark.parametrize("target", ["Tuyên Quang", "Yên Sơn", "Tứ Quận", "Cây Nhãn", "Sơn Dương"])
 def test_does_kháng_nhật_get_404_for_another_area_by_any_url_or_parameter(
     world, client, auth, target
 ):
@@ -333,7 +333,7 @@ def test_does_another_communes_progress_leave_kháng_nhật_numbers_unchanged(wo
     with world.app_context():
         finish(the_user("learner2"), CM, 100)
         finish(the_user("learner2"), DS, 100)
-        finish(the_user("secretary09"), CM, 70)  # Tú Quận/Hòa Bình
+        finish(the_user("secretary09"), CM, 70)  # Tứ Quận/Hòa Bình
         finish(the_user("secretary03"), CM, 100)  # Tú Thịnh, Sơn Dương
         db.session.commit()
     assert numbers() == before
@@ -357,7 +357,7 @@ def test_does_sơn_dương_see_every_sơn_dương_commune_and_nothing_of_yên_s�
     page = client.get(f"/reports/areas/{district.id}").get_data(as_text=True)
     assert set(sub_area_rows(page)) == communes == {"Kháng Nhật", "Tú Thịnh", "Sơn Nam"}
     assert set(names(page)) == learner_names(world, inside=inside)
-    for name in ("Yên Sơn", "Tú Quận", "Xuân Vân", "Lâm Bình", "Na Hang", "Ma Thị Bình"):
+    for name in ("Yên Sơn", "Tứ Quận", "Xuân Vân", "Lâm Bình", "Na Hang", "Ma Thị Bình"):
         assert name not in page
     answers = {
         (area, name): client.get(f"/reports/areas/{area}").status_code for area, name in every_area
@@ -379,7 +379,7 @@ def test_does_a_member_of_two_communes_committees_see_both_and_only_them(world, 
             is_demo=True,
         )
         db.session.commit()
-        kn_id, xv_id, tq_id = kn.id, xv.id, the_area("Tú Quận").id
+        kn_id, xv_id, tq_id = kn.id, xv.id, the_area("Tứ Quận").id
     auth.sign_in("twocommunes")
     index = client.get("/reports/")
     assert index.status_code == 200

@@ -33,7 +33,7 @@ from learnapp.authoring.forms import (
     question_form_class,
 )
 from learnapp.config import LANGUAGES
-from learnapp.content import markdown
+from learnapp.content import markdown, trainer_notes
 from learnapp.content import sources as s
 from learnapp.content.snapshot import source_from_db
 from learnapp.errors import DomainError
@@ -229,7 +229,7 @@ def lesson(slug: str, lesson_slug: str | None):
         lesson = _lesson_from_form(form)
         if request.form.get("action") == "preview":
             previews = {
-                lang: markdown.render(t.body_md, shift_headings=True)
+                lang: trainer_notes.for_trainers(markdown.render(t.body_md, shift_headings=True))
                 for lang, t in lesson.texts.items()
             }
         elif _is_stale(form, existing):
@@ -559,7 +559,9 @@ def preview(slug: str, lesson_slug: str | None):
         if lesson is None:
             abort(404)
         text = lesson.texts.get(language) or lesson.texts.get(source.default_language)
-        html = markdown.render(text.body_md if text else "", shift_headings=True)
+        html = trainer_notes.for_trainers(
+            markdown.render(text.body_md if text else "", shift_headings=True)
+        )
     return render_template(
         "authoring/preview.html",
         module=module,
@@ -596,7 +598,8 @@ def render_preview():
     if not form.validate_on_submit():
         abort(400)
     return Response(
-        markdown.render(form.markdown.data or "", shift_headings=True), mimetype="text/html"
+        trainer_notes.for_trainers(markdown.render(form.markdown.data or "", shift_headings=True)),
+        mimetype="text/html",
     )
 
 

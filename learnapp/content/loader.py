@@ -14,6 +14,7 @@ import yaml
 
 from learnapp.config import LANGUAGES
 from learnapp.content import sources as s
+from learnapp.content import trainer_notes
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG}$")
@@ -166,6 +167,12 @@ def _front_matter(reader: _Reader, path: Path, text: str) -> tuple[dict, str, in
 def _check_markdown(
     reader: _Reader, path: Path, body: str, first_line: int, images: set[str]
 ) -> None:
+    for offset in trainer_notes.untitled_note_lines(body):
+        reader.problem(
+            path,
+            first_line + offset,
+            'a trainer\'s note needs a title in quotes, e.g. !!! trainer "Trainer\'s note"',
+        )
     for offset, line in enumerate(body.splitlines()):
         for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", line):
             name = target.removeprefix("images/")

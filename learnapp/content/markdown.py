@@ -12,7 +12,17 @@ import threading
 import markdown as md
 import nh3
 
-EXTENSIONS = ["tables", "admonition", "fenced_code", "def_list", "sane_lists", "smarty"]
+from learnapp.content import trainer_notes
+
+EXTENSIONS = [
+    "tables",
+    "admonition",
+    "fenced_code",
+    "def_list",
+    "sane_lists",
+    "smarty",
+    trainer_notes.TrainerNoteExtension(),
+]
 
 ALLOWED_TAGS = {
     "a",
@@ -23,6 +33,7 @@ ALLOWED_TAGS = {
     "code",
     "dd",
     "del",
+    "details",
     "div",
     "dl",
     "dt",
@@ -43,6 +54,7 @@ ALLOWED_TAGS = {
     "span",
     "strong",
     "sub",
+    "summary",
     "sup",
     "table",
     "tbody",
@@ -60,11 +72,14 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
     "div": {"class"},
+    # No "open": learners get every trainer's note folded; trainer_notes.for_trainers
+    # unfolds them after sanitising, for the editor's previews.
+    "details": {"class"},
     "p": {"class"},
 }
 # Only the callout classes the admonition extension writes survive.
 CALLOUT_KINDS = ("note", "tip", "warning", "example")
-_CLASS_VALUES = {"admonition", "admonition-title", *CALLOUT_KINDS}
+_CLASS_VALUES = {"admonition", "admonition-title", *CALLOUT_KINDS, trainer_notes.CSS_CLASS}
 
 
 def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
