@@ -324,6 +324,38 @@ def person_reset_password(user_id: int):
     )
 
 
+@bp.route("/people/<int:user_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def person_delete(user_id: int):
+    from learnapp.privacy import deletion
+    from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
+
+    admin = _admin()
+    person = load_person(user_id, Role.ADMIN)
+    try:
+        deletion.check_delete(admin, person)
+    except DomainError as exc:
+        flash(str(DELETE_MESSAGES.get(str(exc)) or _message(exc)), "error")
+        return redirect(url_for(".person", user_id=person.id))
+    form = DeletePersonForm()
+    if form.validate_on_submit():
+        # Deleting cannot be undone: the admin's own password first (SECURITY 5, 27).
+        problem = _reauth_problem(
+            admin, form.current_password.data, _("To delete a person, type your own password.")
+        )
+        if problem:
+            form.current_password.errors.append(problem)
+        else:
+            name = person.full_name
+            deletion.delete_person(person, actor=admin)
+            db.session.commit()
+            flash(_("%(name)s has been deleted.", name=name), "success")
+            return redirect(url_for(".people"))
+    return render_template(
+        "admin/person_delete.html", person=person, form=form, counts=deletion.what_goes(person)
+    )
+
+
 # --- bulk import -------------------------------------------------------------------------
 
 
