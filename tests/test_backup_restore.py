@@ -188,3 +188,40 @@ def test_do_the_backup_and_restore_commands_work_from_the_command_line(world, tm
     assert "deleted again: 0" in done.output
     bad = runner.invoke(args=["restore", "--yes", str(tmp_path)])
     assert bad.exit_code == 1 and "not a learnapp backup" in bad.output
+
+
+def test_does_a_sqlite_backup_hold_what_is_still_in_the_write_ahead_log(tmp_path):
+    """A copy of learnapp.db alone would lose the last commits; the backup API does not."""
+    import shutil
+    import sqlite3
+
+    from learnapp import create_app, migrate
+
+    path = tmp_path / "live.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "x", "INSTANCE_PATH": tmp_path / "instance"}
+    )
+    writer = sqlite3.connect(path)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # as a busy site between checkpoints
+        writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        writer.execute(
+            "INSERT INTO audit_event (at, action, ip, detail) "
+            "VALUES ('2026-12-04 10:00:00', 'sign_in', '', 'still in the WAL')"
+        )
+        writer.commit()
+        plain_copy = tmp_path / "plain-copy.db"
+        shutil.copyfile(path, plain_copy)
+        with sqlite3.connect(plain_copy) as copy:
+            assert copy.execute("SELECT count(*) FROM audit_event").fetchone()[0] == 0
+        with app.app_context():
+            folder = backup.take_backup(tmp_path / "backups")
+    finally:
+        writer.close()
+    with sqlite3.connect(folder / backup.SQLITE_FILE) as copy:
+        rows = copy.execute("SELECT detail FROM audit_event").fetchall()
+    assert rows == [("still in the WAL",)]
+    db.engine_of(app).dispose()
