@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, inspect, select, table, text
+from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import Connection, make_url
 
 from learnapp import db, migrate
@@ -206,7 +206,8 @@ def _backup_sqlite(target: Path) -> tuple[Path, dict[str, int], str | None]:
     finally:
         copy.close()
         source.close()
-    engine = db.make_engine(f"sqlite:///{target}")
+    # A plain engine: the app's would switch the copy to WAL and leave -wal/-shm files.
+    engine = create_engine(f"sqlite:///{target}")
     try:
         with engine.connect() as conn:
             counts = _count_rows(conn, _table_names())
@@ -325,7 +326,7 @@ def _head() -> str:
 def _restore_sqlite(source_file: Path) -> None:
     target = _sqlite_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{source_file}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{source_file.resolve().as_uri()}?mode=ro", uri=True)
     live = sqlite3.connect(target, timeout=30)
     try:
         # Through SQLite, not a file copy: the live file's WAL and any reader stay coherent.

@@ -224,4 +224,10 @@ def test_does_a_sqlite_backup_hold_what_is_still_in_the_write_ahead_log(tmp_path
     with sqlite3.connect(folder / backup.SQLITE_FILE) as copy:
         rows = copy.execute("SELECT detail FROM audit_event").fetchall()
     assert rows == [("still in the WAL",)]
+    # One self-contained file: no -wal or -shm beside it.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "database.sqlite3",
+        "manifest.json",
+        "media",
+    ]
     db.engine_of(app).dispose()
