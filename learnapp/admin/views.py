@@ -54,6 +54,8 @@ from learnapp.errors import DomainError
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.models import Area, Assignment, Role, User
+from learnapp.privacy import deletion
+from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
 from learnapp.security import load_area, load_person, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -327,9 +329,6 @@ def person_reset_password(user_id: int):
 @bp.route("/people/<int:user_id>/delete", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def person_delete(user_id: int):
-    from learnapp.privacy import deletion
-    from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
-
     admin = _admin()
     person = load_person(user_id, Role.ADMIN)
     try:

@@ -10,6 +10,7 @@ and its session version moves on.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
@@ -106,31 +107,22 @@ def delete_person(
 
 
 def _blank_audit_details(person: User) -> None:
-    """Take the person's name, username and phone out of every audit detail naming them."""
+    """Take the person's name, username and phone out of every audit detail naming them.
+
+    Whole words only, so "learner" leaves "learner2" (another person) as it was.
+    """
     words = [w for w in (person.full_name, person.username, person.phone) if w and len(w) > 1]
-    conditions = [AuditEvent.subject_user_id == person.id, AuditEvent.actor_id == person.id]
     detail = func.lower(AuditEvent.detail)
+    conditions = [AuditEvent.subject_user_id == person.id, AuditEvent.actor_id == person.id]
     conditions += [detail.contains(w.lower(), autoescape=True) for w in words]
-    events = db.session.scalars(select(AuditEvent).where(or_(*conditions))).all()
-    for event in events:
+    patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.IGNORECASE) for w in words]
+    for event in db.session.scalars(select(AuditEvent).where(or_(*conditions))):
         if event.action == "sign_in_failed" and event.subject_user_id == person.id:
             # The identifier typed: a username or any spelling of the phone number.
             event.detail = ""
             continue
-        detail = event.detail
-        for word in words:
-            detail = _remove_ci(detail, word)
-        event.detail = detail
-
-
-def _remove_ci(text: str, word: str) -> str:
-    lowered, target = text.lower(), word.lower()
-    out, start = [], 0
-    while (found := lowered.find(target, start)) >= 0:
-        out.append(text[start:found])
-        start = found + len(word)
-    out.append(text[start:])
-    return "".join(out)
+        for pattern in patterns:
+            event.detail = pattern.sub("", event.detail)
 
 
 def replay(entries: list[deletion_log.Entry]) -> int:
