@@ -250,6 +250,12 @@ def read_manifest(folder: Path) -> dict:
     """The backup's manifest, checked against its files; BackupError when it does not hold."""
     path = folder / MANIFEST
     if not path.is_file():
+        inside = backups_in(folder)
+        if inside:
+            raise BackupError(
+                f"{folder} holds {len(inside)} backups, not one: name the one to restore, "
+                f"e.g. the newest, {inside[-1]}"
+            )
         raise BackupError(f"{folder} holds no {MANIFEST}: not a learnapp backup")
     try:
         manifest = json.loads(path.read_text())

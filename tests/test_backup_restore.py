@@ -186,7 +186,11 @@ def test_do_the_backup_and_restore_commands_work_from_the_command_line(world, tm
     done = runner.invoke(args=["restore", "--yes", str(kept[-1])])
     assert done.exit_code == 0, done.output
     assert "deleted again: 0" in done.output
-    bad = runner.invoke(args=["restore", "--yes", str(tmp_path)])
+    parent = runner.invoke(args=["restore", "--yes", str(tmp_path)])
+    assert parent.exit_code == 1 and f"the newest, {kept[-1]}" in parent.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = runner.invoke(args=["restore", "--yes", str(empty)])
     assert bad.exit_code == 1 and "not a learnapp backup" in bad.output
 
 
