@@ -22,6 +22,15 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+def too_wide(page) -> list[str]:
+    """The elements sticking out of a 360-px screen, to say what broke the layout."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > 361)
+            .slice(0, 5).map(el => el.outerHTML.slice(0, 120))"""
+    )
+
+
 def sign_in(page, base: str, username: str) -> None:
     page.goto(base + "/sign-in")
     page.fill("input[name=identifier]", username)
@@ -51,7 +60,7 @@ def test_can_a_learner_download_their_data_and_read_it_on_the_phone(
     expect(phone.locator("#attempts")).to_have_text("Các lần làm bài kiểm tra và câu trả lời")
     expect(phone.locator("#certificates + table")).to_be_visible()
     assert phone.locator(".attempt li").count() == 10
-    assert no_horizontal_scroll(phone)
+    assert no_horizontal_scroll(phone), too_wide(phone)
 
 
 def test_can_an_admin_delete_a_person_whose_session_then_ends(demo, live_server, phone, browser):
