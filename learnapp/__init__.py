@@ -198,6 +198,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.auth.views import bp as auth_bp
     from learnapp.authoring.views import bp as authoring_bp
     from learnapp.learn.views import bp as learn_bp
+    from learnapp.privacy.views import bp as privacy_bp
     from learnapp.quiz.views import bp as quiz_bp
     from learnapp.reports.views import bp as reports_bp
 
@@ -207,3 +208,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quiz_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(privacy_bp)

@@ -80,6 +80,10 @@ def load(overrides: dict | None = None) -> dict:
         "SIGNIN_FAILURES_PER_IP": env.get("LEARNAPP_SIGNIN_FAILURES_PER_IP", "20/minute"),
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
         "DEMO_MODE": env.get("LEARNAPP_DEMO", "") == "1",
+        # Outside the instance's backed-up files on purpose: see learnapp.privacy.deletion_log.
+        "DELETION_LOG": Path(env.get("LEARNAPP_DELETION_LOG", instance / "deletion-log.jsonl")),
+        # Failed sign-in records older than this are removed by `flask daily`.
+        "FAILED_SIGNIN_RETENTION_DAYS": int(env.get("LEARNAPP_FAILED_SIGNIN_RETENTION_DAYS", "90")),
     }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):

@@ -43,6 +43,8 @@ AUDIT_ACTION_LABELS = {
     "sign_in": _l("Signed in"),
     "sign_in_failed": _l("Failed sign-in"),
     "sign_out": _l("Signed out"),
+    "data_export": _l("Downloaded own data"),
+    "person_delete": _l("Person deleted"),
     "password_change": _l("Changed own password"),
     "password_reset": _l("Temporary password given"),
     "account_create": _l("Account created"),

@@ -54,6 +54,8 @@ from learnapp.errors import DomainError
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.models import Area, Assignment, Role, User
+from learnapp.privacy import deletion
+from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
 from learnapp.security import load_area, load_person, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -321,6 +323,35 @@ def person_reset_password(user_id: int):
     # Rendered, not redirected: see person_new.
     return render_template(
         "admin/temporary_password.html", person=person, password=password, created=False
+    )
+
+
+@bp.route("/people/<int:user_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def person_delete(user_id: int):
+    admin = _admin()
+    person = load_person(user_id, Role.ADMIN)
+    try:
+        deletion.check_delete(admin, person)
+    except DomainError as exc:
+        flash(str(DELETE_MESSAGES.get(str(exc)) or _message(exc)), "error")
+        return redirect(url_for(".person", user_id=person.id))
+    form = DeletePersonForm()
+    if form.validate_on_submit():
+        # Deleting cannot be undone: the admin's own password first (SECURITY 5, 27).
+        problem = _reauth_problem(
+            admin, form.current_password.data, _("To delete a person, type your own password.")
+        )
+        if problem:
+            form.current_password.errors.append(problem)
+        else:
+            name = person.full_name
+            deletion.delete_person(person, actor=admin)
+            db.session.commit()
+            flash(_("%(name)s has been deleted.", name=name), "success")
+            return redirect(url_for(".people"))
+    return render_template(
+        "admin/person_delete.html", person=person, form=form, counts=deletion.what_goes(person)
     )
 
 

@@ -38,6 +38,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None]
+    # Set when an admin deletes the person: the row stays as a nameless placeholder
+    # (learnapp.privacy.deletion) so certificates and audit events keep their holder.
+    deleted_at: Mapped[datetime | None]
 
     area: Mapped[Area | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(

@@ -1,0 +1,38 @@
+"""The daily job (`flask daily`): date-dependent housekeeping, one task after another.
+
+Each task is a function of the current UTC time that returns a line for the log. Other
+work that depends on the date (reminders, expiring drafts) joins by adding a task here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete
+
+from learnapp import db
+from learnapp.models import AuditEvent
+from learnapp.models.base import utcnow
+
+
+def forget_failed_sign_ins(now: datetime) -> str:
+    """Remove failed sign-in records older than the retention setting."""
+    days = int(current_app.config["FAILED_SIGNIN_RETENTION_DAYS"])
+    cutoff = now - timedelta(days=days)
+    result = db.session.execute(
+        delete(AuditEvent).where(AuditEvent.action == "sign_in_failed", AuditEvent.at < cutoff)
+    )
+    return f"failed sign-ins older than {days} days removed: {result.rowcount}"
+
+
+TASKS: list[Callable[[datetime], str]] = [forget_failed_sign_ins]
+
+
+def run(now: datetime | None = None) -> list[str]:
+    """Run every task in one transaction; the caller commits."""
+    now = now or utcnow()
+    lines = [task(now) for task in TASKS]
+    db.session.flush()
+    return lines

@@ -1,0 +1,1 @@
+"""A person's own data: the download a learner takes away, and deletion by an admin."""

@@ -1,0 +1,128 @@
+"""Every table that refers to a person is either in the data download or handled by deletion."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from learnapp import db
+from learnapp.db import Base
+from learnapp.models import (
+    Area,
+    Assignment,
+    AuditEvent,
+    Certificate,
+    MediaFile,
+    Module,
+    ModuleDraft,
+    ModuleVersion,
+    Role,
+    RoleGrant,
+    User,
+)
+from learnapp.privacy.deletion import HANDLED, delete_person
+from learnapp.privacy.export import EXPORTED
+from tests.privacy_support import seed_world
+
+
+def person_columns(metadata=Base.metadata) -> set[tuple[str, str]]:
+    """(table, column) of every column that holds a person's id, the person's own row too."""
+    found = {("user_account", "id")}
+    for table in metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name == "user_account":
+                found.add((table.name, key.parent.name))
+    return found
+
+
+def test_is_every_column_referring_to_a_person_exported_or_handled_by_deletion():
+    columns = person_columns()
+    unaccounted = columns - set(EXPORTED) - set(HANDLED)
+    assert not unaccounted, (
+        f"{sorted(unaccounted)} refer to a person: add them to the data download "
+        "(learnapp/privacy/export.py EXPORTED) or to deletion (learnapp/privacy/deletion.py)"
+    )
+
+
+def test_does_deletion_name_what_it_does_with_every_such_column():
+    # Deletion must decide for each of them, even those the download carries.
+    assert person_columns() <= set(HANDLED)
+    assert set(EXPORTED) <= person_columns() and set(HANDLED) <= person_columns()
+
+
+def test_does_the_check_notice_a_new_table_that_refers_to_a_person():
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table
+
+    scratch = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(scratch)
+    Table(
+        "reminder",
+        scratch,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", ForeignKey("user_account.id")),
+    )
+    found = person_columns(scratch)
+    assert found - set(EXPORTED) - set(HANDLED) == {("reminder", "user_id")}
+
+
+def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_person(app):
+    """A person with a row in every such table: afterwards only nameless links remain."""
+    seed_world(app)
+    with app.app_context():
+        person = db.session.scalar(select(User).where(User.username == "learner"))
+        uid = person.id
+        area = db.session.scalar(select(Area).where(Area.parent_id.is_(None)))
+        module = db.session.scalar(select(Module))
+        # The columns of what they authored or granted, so every table has a row of theirs.
+        other = db.session.scalar(select(User).where(User.username == "learner2"))
+        db.session.add(
+            RoleGrant(user_id=other.id, role=Role.TRAINER, area_id=area.id, granted_by_id=uid)
+        )
+        db.session.add(
+            AuditEvent(action="sign_in", actor_id=uid, subject_user_id=uid, detail="learner")
+        )
+        module.published_by_id = uid
+        db.session.execute(Assignment.__table__.update().values(created_by_id=uid))
+        db.session.execute(ModuleVersion.__table__.update().values(published_by_id=uid))
+        db.session.add(ModuleDraft(module_id=module.id, data={}, updated_by_id=uid))
+        db.session.add(
+            MediaFile(
+                name="x.png",
+                content_type="image/png",
+                size_bytes=1,
+                width=1,
+                height=1,
+                uploaded_by_id=uid,
+            )
+        )
+        db.session.commit()
+        for table, column in person_columns():
+            if (table, column) == ("user_account", "id"):
+                continue
+            t = Base.metadata.tables[table]
+            count = db.session.scalar(select(func.count()).select_from(t).where(t.c[column] == uid))
+            assert count, f"the test gives the person no row in {table}.{column}"
+
+        delete_person(db.session.get(User, uid), actor=None)
+        db.session.commit()
+
+        for (table, column), how in HANDLED.items():
+            if (table, column) == ("user_account", "id"):
+                continue
+            t = Base.metadata.tables[table]
+            count = db.session.scalar(select(func.count()).select_from(t).where(t.c[column] == uid))
+            if how.startswith("deleted"):
+                assert count == 0, f"{table}.{column} still holds {count} rows of the person"
+            else:
+                assert how.startswith("kept"), how
+        placeholder = db.session.get(User, uid)
+        assert (placeholder.full_name, placeholder.phone, placeholder.area_id) == ("", None, None)
+        assert placeholder.username != "learner"
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Certificate).where(Certificate.user_id == uid)
+            )
+            == 1
+        )
+        details = db.session.scalars(select(AuditEvent.detail)).all()
+        assert not any("learner" in d.replace("learner2", "") for d in details)
