@@ -13,7 +13,7 @@ import jinja2.bccache
 import pytest
 from flask import Flask
 
-from learnapp import create_app, db
+from learnapp import config, create_app, db
 from learnapp.extensions import limiter
 from tests.databases import Databases, databases_for
 
@@ -120,8 +120,9 @@ def _app_for(url: str, instance: Path, *, shared: bool) -> Flask:
     if url not in _shared_apps:
         _shared_apps[url] = create_app(settings(url, instance))
     application = _shared_apps[url]
+    # Settings derived from the instance folder (pictures, logs) follow the test's own.
     application.instance_path = str(instance)
-    application.config["INSTANCE_PATH"] = instance
+    application.config.update(config.load(settings(url, instance)))
     instance.mkdir(parents=True, exist_ok=True)
     return application
 

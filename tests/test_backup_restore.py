@@ -16,6 +16,9 @@ from tests.factories import row_counts
 from tests.privacy_support import PICTURE, ensure_schema, person_by_id, seed_world, wipe_database
 from tests.reports_support import tables
 
+# pg_dump and the restore open connections of their own: the data must be committed.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def world(app):

@@ -176,7 +176,7 @@ def test_is_deleting_refused_to_anyone_but_an_admin(world, username):
 
 def test_is_a_person_of_another_area_not_found_for_a_commune_admin(world):
     make_admin(world, "kn-admin", "Kháng Nhật")
-    learner2 = user_id(world, "learner2")  # Cây Nhãn, Tú Quận commune
+    learner2 = user_id(world, "learner2")  # Cây Nhãn, Tứ Quận commune
     client = signed_in(world, "kn-admin")
     before = snapshot(world, learner2)
     assert client.get(f"/admin/people/{learner2}/delete").status_code == 404
@@ -193,7 +193,7 @@ def test_is_a_person_with_a_role_beyond_the_admins_scope_refused(world):
     make_admin(world, "kn-admin", "Kháng Nhật")
     learner = user_id(world, "learner")
     with world.app_context():
-        tu_quan = db.session.scalar(select(Area).where(Area.name == "Tú Quận"))
+        tu_quan = db.session.scalar(select(Area).where(Area.name == "Tứ Quận"))
         db.session.add(RoleGrant(user_id=learner, role=Role.COMMITTEE, area_id=tu_quan.id))
         db.session.commit()
     client = signed_in(world, "kn-admin")

@@ -264,7 +264,7 @@ def test_does_kháng_nhật_get_404_for_another_area_by_any_url_or_parameter(
 
 
 @pytest.mark.parametrize("typed", ["Bình", "binh", "Ma Thị", "learner2", "0912000002"])
-def test_does_kháng_nhật_searching_for_a_tú_quận_learner_find_nobody(world, client, auth, typed):
+def test_does_kháng_nhật_searching_for_a_tứ_quận_learner_find_nobody(world, client, auth, typed):
     auth.sign_in("committee")
     kn = ids(world)[0]["Kháng Nhật"]
     page = client.get(f"/reports/areas/{kn}", query_string={"q": typed})
@@ -390,7 +390,7 @@ def test_does_a_member_of_two_communes_committees_see_both_and_only_them(world, 
     assert client.get(f"/reports/areas/{tq_id}").status_code == 404
 
 
-def test_does_a_learner_role_in_lềm_give_no_report_on_lềm_to_a_tú_quận_member(world, client, auth):
+def test_does_a_learner_role_in_lềm_give_no_report_on_lềm_to_a_tứ_quận_member(world, client, auth):
     """Scopes are per role: learning in Lềm is not a committee seat there."""
     with world.app_context():
         member = the_user("tuquan")
