@@ -6,6 +6,7 @@ go; if there is any, nothing is returned and nothing is imported.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,10 @@ from typing import Any
 import yaml
 
 from learnapp.config import LANGUAGES
+from learnapp.content import quiz_bias
 from learnapp.content import sources as s
+
+log = logging.getLogger(__name__)
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG}$")
@@ -559,4 +563,7 @@ def load_courses(root: Path) -> list[s.ModuleSource]:
             modules.append(module)
     if reader.problems:
         raise s.ContentError(reader.problems)
+    # Not problems: a biased pool still imports, but its author hears about it.
+    for warning in quiz_bias.course_warnings(modules):
+        log.warning("quiz warning: %s", warning)
     return modules
