@@ -206,6 +206,10 @@ def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.Lesson
     for index, existing in enumerate(source.lessons):
         if existing.slug == old_slug:
             source.lessons[index] = replace(lesson, position=existing.position)
+            # Questions that name the lesson follow it to its new slug.
+            for question in source.questions:
+                if old_slug and question.lesson == old_slug:
+                    question.lesson = lesson.slug
             return
     lesson.position = len(source.lessons) + 1
     source.lessons.append(lesson)

@@ -193,6 +193,7 @@ def _sync_quiz(module: Module, src: s.ModuleSource) -> None:
         question.points = question_src.points
         question.position = question_src.position
         question.match_mode = MatchMode(question_src.match)
+        question.lesson_slug = question_src.lesson
         question.is_retired = False
         texts = {t.language: t for t in question.texts}
         for lang, text in question_src.texts.items():
