@@ -41,7 +41,9 @@ def fair(key: str) -> dict:
 
 
 def keyed_on_longest(key: str) -> dict:
-    return single(key, "Hang up and call the commune police", ["Call back", "Read the code out to the caller"])
+    return single(
+        key, "Hang up and call the commune police", ["Call back", "Read the code out to the caller"]
+    )
 
 
 def biased_pool() -> list[dict]:
@@ -88,7 +90,9 @@ def test_is_a_pool_at_exactly_40_percent_left_unwarned(tmp_path):
 
 
 def test_does_a_right_choice_twice_as_long_as_every_other_warn_on_its_own(tmp_path):
-    long_right = single("give-away", "Do not forward it; phone the commune office", ["Share", "Wait"])
+    long_right = single(
+        "give-away", "Do not forward it; phone the commune office", ["Share", "Wait"]
+    )
     pool = [long_right] + [fair(f"fair-{n}") for n in range(4)]  # 1 of 5 longest: 20%
 
     (module,) = load_courses(write_biased(tmp_path, questions=pool))

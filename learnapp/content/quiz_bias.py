@@ -46,7 +46,9 @@ def _lengths(question: s.QuestionSource, language: str) -> list[tuple[bool, int]
     texts = [c.texts.get(language) for c in question.choices]
     if any(t is None for t in texts):
         return None
-    return [(c.is_correct, len(t.text.strip())) for c, t in zip(question.choices, texts)]
+    return [
+        (c.is_correct, len(t.text.strip())) for c, t in zip(question.choices, texts, strict=True)
+    ]
 
 
 def right_is_longest(question: s.QuestionSource, language: str) -> bool:
