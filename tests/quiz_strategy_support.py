@@ -47,6 +47,20 @@ def shortest(qtype: str, choices: list[tuple[int, str]], lang: str) -> list[int]
     return [] if qtype == "short" else _by_length(choices, False)
 
 
+def by_length_rank(rank: int) -> Strategy:
+    """The rank-th longest choice (0: the longest); a pool whose right answers are never
+    the longest nor the shortest must not give itself away to "the second longest"."""
+
+    def strategy(qtype: str, choices: list[tuple[int, str]], lang: str) -> list[int]:
+        if qtype == "short" or not choices:
+            return []
+        # sorted() is stable: among equal lengths the first shown wins, a fair pick.
+        ranked = sorted(choices, key=lambda choice: -len(choice[1]))
+        return [ranked[min(rank, len(ranked) - 1)][0]]
+
+    return strategy
+
+
 def position(index: int) -> Strategy:
     def strategy(qtype: str, choices: list[tuple[int, str]], lang: str) -> list[int]:
         return [choices[index][0]] if qtype != "short" and index < len(choices) else []
@@ -84,6 +98,10 @@ def strategies(max_choices: int) -> dict[str, Strategy]:
     }
     for index in range(max_choices):
         found[f"always position {index + 1}"] = position(index)
+    for rank in range(1, max_choices - 1):
+        found[f"length rank {rank + 1}"] = by_length_rank(rank)
+        found[f"length rank {rank + 1} + false"] = truth(False, by_length_rank(rank))
+        found[f"length rank {rank + 1} + true"] = truth(True, by_length_rank(rank))
     return found
 
 
