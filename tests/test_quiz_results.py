@@ -359,3 +359,21 @@ def test_does_renaming_a_lesson_in_the_editor_carry_its_questions_along(demo):
 
     assert response.status_code == 302
     assert draft_data(demo, "web-renamed")["questions"][0]["lesson"] == "new"
+
+
+def test_does_deleting_a_lesson_in_the_editor_leave_its_questions_publishable(demo):
+    trainer = signed_in(demo, "trainer")
+    assert create_module(trainer, "web-deleted").status_code == 302
+    for slug in ("kept", "gone"):
+        fields = lesson_fields(slug, vi=f"Nội dung {slug}", en=f"Text {slug}")
+        assert add_lesson(trainer, "web-deleted", fields).status_code == 302
+    fields = {**single_choice_fields("q"), "lesson": "gone"}
+    assert add_question(trainer, "web-deleted", fields).status_code == 302
+
+    delete_url = "/authoring/m/web-deleted/lessons/gone/delete"
+    page = trainer.get(delete_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert trainer.post(delete_url, data={"csrf_token": token}).status_code == 302
+
+    assert draft_data(demo, "web-deleted")["questions"][0]["lesson"] == ""
+    assert publish(trainer, "web-deleted").status_code == 302

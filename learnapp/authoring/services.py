@@ -215,6 +215,13 @@ def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.Lesson
     source.lessons.append(lesson)
 
 
+def forget_lesson(source: s.ModuleSource, slug: str) -> None:
+    """A lesson left the draft: its questions no longer name it (they would not publish)."""
+    for question in source.questions:
+        if question.lesson == slug:
+            question.lesson = ""
+
+
 def upsert_question(
     source: s.ModuleSource, old_key: str | None, question: s.QuestionSource
 ) -> None:

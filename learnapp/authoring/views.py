@@ -469,6 +469,8 @@ def delete(slug: str, kind: str, item: str):
     if form.validate_on_submit():
         items.remove(found)
         services.move(items, 0, 0)
+        if kind == "lessons":
+            services.forget_lesson(source, found.slug)
         services.save(draft, source, current_user)
         db.session.commit()
         flash(
