@@ -107,6 +107,8 @@ def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[FlaskForm]:
             ],
         ),
         "points": IntegerField(_l("Points"), validators=[NumberRange(1, 100)], default=1),
+        # Choices are the draft's lessons, set by the view for each request.
+        "lesson": SelectField(_l("Lesson that teaches it"), choices=[], default=""),
         "match": SelectField(
             _l("How typed answers are compared"),
             choices=[

@@ -206,9 +206,20 @@ def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.Lesson
     for index, existing in enumerate(source.lessons):
         if existing.slug == old_slug:
             source.lessons[index] = replace(lesson, position=existing.position)
+            # Questions that name the lesson follow it to its new slug.
+            for question in source.questions:
+                if old_slug and question.lesson == old_slug:
+                    question.lesson = lesson.slug
             return
     lesson.position = len(source.lessons) + 1
     source.lessons.append(lesson)
+
+
+def forget_lesson(source: s.ModuleSource, slug: str) -> None:
+    """A lesson left the draft: its questions no longer name it (they would not publish)."""
+    for question in source.questions:
+        if question.lesson == slug:
+            question.lesson = ""
 
 
 def upsert_question(

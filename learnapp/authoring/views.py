@@ -33,7 +33,7 @@ from learnapp.authoring.forms import (
     question_form_class,
 )
 from learnapp.config import LANGUAGES
-from learnapp.content import markdown, trainer_notes
+from learnapp.content import markdown, quiz_bias, trainer_notes
 from learnapp.content import sources as s
 from learnapp.content.snapshot import source_from_db
 from learnapp.errors import DomainError
@@ -171,6 +171,7 @@ def module(slug: str):
         draw_warning=_draw_warning(source) if services.draws_more_than_pool(source) else None,
         button=ButtonForm(),
         missing=services.missing_translations(source),
+        bias_warnings=[_bias_message(source, w) for w in quiz_bias.module_warnings(source)],
         languages=services.languages(source),
         versions=services.versions(module),
     )
@@ -182,6 +183,29 @@ def _is_stale(form, part: object) -> bool:  # noqa: ANN001
     Nothing is then saved; the page is shown again with what was typed and the reason.
     """
     return request.method == "POST" and form.revision.data != services.revision(part)
+
+
+def _bias_message(source: s.ModuleSource, warning: quiz_bias.BiasWarning) -> str:
+    """The warning in the trainer's language, naming the module, language and questions."""
+    values = {
+        "module": source.titles.get(source.default_language, source.slug),
+        "lang": LANGUAGE_LABELS.get(warning.language, warning.language),
+        "questions": ", ".join(warning.questions),
+    }
+    if warning.kind == quiz_bias.LONGEST:
+        return _(
+            "%(module)s, %(lang)s: the right answer is the longest choice in %(share)s%% of "
+            "the single-choice questions, so a learner who picks the longest choice passes "
+            "without reading. Rewrite some right answers shorter or some wrong ones longer: "
+            "%(questions)s.",
+            share=round(warning.share * 100),
+            **values,
+        )
+    return _(
+        "%(module)s, %(lang)s: a right choice is more than twice as long as every other "
+        "choice, which gives it away: %(questions)s.",
+        **values,
+    )
 
 
 def _draw_warning(source: s.ModuleSource) -> str:
@@ -329,8 +353,14 @@ def _question_from_form(form, rows: int) -> tuple[s.QuestionSource | None, list[
         position=0,
         choices=choices,
         texts=texts,
+        lesson=form.lesson.data or "",
     )
     return (None if problems else question), problems
+
+
+def _lesson_label(source: s.ModuleSource, lesson: s.LessonSource) -> str:
+    text = lesson.texts.get(source.default_language) or next(iter(lesson.texts.values()), None)
+    return f"{lesson.position}. {text.title}" if text and text.title else lesson.slug
 
 
 @bp.route("/m/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
@@ -344,6 +374,9 @@ def question(slug: str, key: str | None):
         abort(404)
     rows = choice_rows(len(existing.choices) if existing else 0)
     form = question_form_class(rows)()
+    form.lesson.choices = [("", _("(none)"))] + [
+        (x.slug, _lesson_label(source, x)) for x in source.lessons
+    ]
     if request.method == "GET":
         form.revision.data = services.revision(existing)
         if existing is None:
@@ -352,6 +385,7 @@ def question(slug: str, key: str | None):
         else:
             form.key.data, form.type.data = existing.key, existing.type
             form.points.data, form.match.data = existing.points, existing.match
+            form.lesson.data = existing.lesson
             if existing.type == "truefalse":
                 form.truth.data = "true" if existing.choices[0].is_correct else "false"
                 for answer, choice in zip(("true", "false"), existing.choices, strict=False):
@@ -435,6 +469,8 @@ def delete(slug: str, kind: str, item: str):
     if form.validate_on_submit():
         items.remove(found)
         services.move(items, 0, 0)
+        if kind == "lessons":
+            services.forget_lesson(source, found.slug)
         services.save(draft, source, current_user)
         db.session.commit()
         flash(

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.content import markdown
+from learnapp.content import markdown, quiz_bias
 from learnapp.content import sources as s
 from learnapp.content.loader import load_courses
 from learnapp.content.media import store_image
@@ -43,6 +43,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     new_lesson_versions: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -55,6 +56,7 @@ class ImportReport:
         ):
             if items:
                 out.append(f"{label}: {', '.join(items)}")
+        out += [f"quiz warning: {warning}" for warning in self.warnings]
         return out
 
 
@@ -191,6 +193,7 @@ def _sync_quiz(module: Module, src: s.ModuleSource) -> None:
         question.points = question_src.points
         question.position = question_src.position
         question.match_mode = MatchMode(question_src.match)
+        question.lesson_slug = question_src.lesson
         question.is_retired = False
         texts = {t.language: t for t in question.texts}
         for lang, text in question_src.texts.items():
@@ -318,7 +321,7 @@ def import_courses(
         conflicts = web_edit_conflicts(sources, root)
         if conflicts:
             raise s.ContentError(conflicts)
-    report = ImportReport()
+    report = ImportReport(warnings=[str(w) for w in quiz_bias.course_warnings(sources)])
     for src in sources:
         apply_module(src, media_dir, report)
     return report

@@ -6,6 +6,7 @@ go; if there is any, nothing is returned and nothing is imported.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,11 @@ from typing import Any
 import yaml
 
 from learnapp.config import LANGUAGES
+from learnapp.content import quiz_bias
 from learnapp.content import sources as s
 from learnapp.content import trainer_notes
+
+log = logging.getLogger(__name__)
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG}$")
@@ -40,6 +44,7 @@ QUESTION_KEYS = {
     "explanation",
     "feedback_true",
     "feedback_false",
+    "lesson",
 }
 TRUEFALSE_FEEDBACK = ("feedback_true", "feedback_false")
 CHOICE_KEYS = {"text", "correct", "feedback"}
@@ -257,6 +262,9 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
     text = reader.get_str(raw, "text", path)
     explanation = reader.get_str(raw, "explanation", path)
     points = reader.get_int(raw, "points", path, 1, 1, 100)
+    lesson = reader.get_str(raw, "lesson", path, required=False)
+    if lesson and not SLUG_RE.match(lesson):
+        reader.problem(path, line_of(raw, "lesson"), f"lesson '{lesson}' is not a lesson slug")
     match_mode = raw.get("match", "loose")
     if match_mode not in MATCH_MODES:
         reader.problem(path, line, f"match must be one of {', '.join(MATCH_MODES)}")
@@ -328,7 +336,16 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
             answers = [str(a).strip() for a in raw_answers if a is not None and str(a).strip()]
             if len(answers) != len(raw_answers):
                 reader.problem(path, line, "an accepted answer is empty")
-    return key, qtype, points, match_mode, choices, s.QuestionText(text, explanation, answers), line
+    return (
+        key,
+        qtype,
+        points,
+        match_mode,
+        choices,
+        s.QuestionText(text, explanation, answers),
+        line,
+        lesson,
+    )
 
 
 def _read_quiz(reader: _Reader, path: Path) -> list[tuple] | None:
@@ -509,10 +526,18 @@ def _merge_quiz(
                 questions[key][6],
                 f"question '{key}' is not in the {reference_lang} quiz",
             )
-    for position, (key, qtype, points, match_mode, choices, _text, _line) in enumerate(reference):
+    lesson_slugs = {lesson.slug for lesson in module.lessons}
+    for position, question_tuple in enumerate(reference):
+        key, qtype, points, match_mode, choices, _text, line, lesson = question_tuple
         question = s.QuestionSource(
-            key=key, type=qtype, points=points, match=match_mode, position=position
+            key=key, type=qtype, points=points, match=match_mode, position=position, lesson=lesson
         )
+        if lesson and lesson not in lesson_slugs:
+            reader.problem(
+                folder / reference_lang / "quiz.yml",
+                line,
+                f"question '{key}': lesson '{lesson}' is not a lesson of this module",
+            )
         for lang in present:
             other = by_lang[lang].get(key)
             path = folder / lang / "quiz.yml"
@@ -526,6 +551,13 @@ def _merge_quiz(
                     f"question '{key}' has type {other[1]} here but {qtype} in {reference_lang}",
                 )
                 continue
+            if other[7] != lesson:
+                reader.problem(
+                    path,
+                    other[6],
+                    f"question '{key}' names lesson '{other[7] or '(none)'}' here but "
+                    f"'{lesson or '(none)'}' in {reference_lang}",
+                )
             if [c for c, _ in other[4]] != [c for c, _ in choices]:
                 reader.problem(
                     path,
@@ -566,4 +598,7 @@ def load_courses(root: Path) -> list[s.ModuleSource]:
             modules.append(module)
     if reader.problems:
         raise s.ContentError(reader.problems)
+    # Not problems: a biased pool still imports, but its author hears about it.
+    for warning in quiz_bias.course_warnings(modules):
+        log.warning("quiz warning: %s", warning)
     return modules

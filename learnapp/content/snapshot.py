@@ -66,6 +66,7 @@ def source_from_db(module: Module) -> s.ModuleSource:
                     points=question.points,
                     match=question.match_mode.value,
                     position=question.position,
+                    lesson=question.lesson_slug,
                     choices=[
                         s.ChoiceSource(
                             is_correct=c.is_correct,
@@ -123,6 +124,8 @@ def from_data(data: dict) -> s.ModuleSource:
             points=x["points"],
             match=x["match"],
             position=x["position"],
+            # Drafts and versions saved before questions named their lesson have none.
+            lesson=x.get("lesson", ""),
             choices=[
                 s.ChoiceSource(
                     is_correct=c["is_correct"],

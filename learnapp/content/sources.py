@@ -82,6 +82,7 @@ class QuestionSource:
     position: int
     choices: list[ChoiceSource] = field(default_factory=list)
     texts: dict[str, QuestionText] = field(default_factory=dict)
+    lesson: str = ""  # slug of the module's lesson that teaches it; "" for none
 
 
 @dataclass

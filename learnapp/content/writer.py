@@ -39,6 +39,8 @@ def _question(q: s.QuestionSource, lang: str) -> dict:
     item: dict = {"id": q.key, "type": q.type}
     if q.points != 1:
         item["points"] = q.points
+    if q.lesson:
+        item["lesson"] = q.lesson
     item["text"] = text.text
     if q.type in ("single", "multiple"):
         choices = []

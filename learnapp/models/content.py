@@ -188,6 +188,9 @@ class Question(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     match_mode: Mapped[MatchMode] = mapped_column(str_enum(MatchMode), default=MatchMode.LOOSE)
     is_retired: Mapped[bool] = mapped_column(default=False)
+    # The slug of the module's lesson that teaches it ("" for none): the results page
+    # sends a learner who got it wrong there.
+    lesson_slug: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
     texts: Mapped[list[QuestionText]] = relationship(cascade="all, delete-orphan", lazy="selectin")

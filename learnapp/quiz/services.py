@@ -177,6 +177,27 @@ def layout_questions(attempt: QuizAttempt) -> list[tuple[Question, list]]:
     return result
 
 
+@dataclass(frozen=True)
+class ReviewItem:
+    number: int  # the question's place in the attempt, as the learner saw it
+    question: Question
+    choices: list
+    answer: AttemptAnswer | None
+
+
+def review_items(
+    attempt: QuizAttempt, answers: Mapping[int, AttemptAnswer]
+) -> tuple[list[ReviewItem], list[ReviewItem]]:
+    """The attempt's questions split into (not fully right, right), each in attempt order:
+    the result page teaches from the mistakes first."""
+    to_review, right = [], []
+    for number, (question, choices) in enumerate(layout_questions(attempt), start=1):
+        answer = answers.get(question.id)
+        item = ReviewItem(number, question, choices, answer)
+        (right if answer is not None and answer.is_correct else to_review).append(item)
+    return to_review, right
+
+
 def submit_attempt(
     attempt: QuizAttempt, values: Mapping[str, list[str]], *, now: datetime | None = None
 ) -> QuizAttempt:

@@ -135,12 +135,15 @@ def result(attempt_id: int):
     module = quiz.module
     answers = {a.question_id: a for a in attempt.answers}
     certificate = learn_services.certificate_for(current_user, module)
+    to_review, right = services.review_items(attempt, answers)
     return render_template(
         "quiz/result.html",
         attempt=attempt,
         quiz=quiz,
         module=module,
-        items=services.layout_questions(attempt),
+        to_review=to_review,
+        right=right,
+        lessons={x.slug: x for x in module.lessons if not x.is_retired},
         answers=answers,
         summary=services.summary(current_user, quiz),
         certificate=certificate,

@@ -109,10 +109,13 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     expect(phone.locator(".result .tag.bad")).to_have_text("Not passed yet")
     expect(phone.locator(".result .score")).to_contain_text("0%")
     expect(phone.locator(".explanation")).to_have_count(10)
+    # Each wrong answer links to the lesson that teaches it.
+    expect(phone.locator(".review.wrong .read-again a")).to_have_count(10)
     assert scroll_width(phone) <= 360
 
-    # Try again, everything right.
-    phone.get_by_role("button", name="Try again").click()
+    # Try again (the button below the answers; there is one above too), everything right.
+    expect(phone.get_by_role("button", name="Try again")).to_have_count(2)
+    phone.locator("#try-again-bottom").click()
     phone.wait_for_url(re.compile(r"/quiz/attempts/\d+$"))
     second = answer_every_question(phone, app, right=True)
     assert second != first
@@ -120,6 +123,12 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     phone.wait_for_url(re.compile(rf"/quiz/attempts/{second}/result$"))
     expect(phone.locator(".result .tag.ok")).to_have_text("Passed")
     expect(phone.locator(".result .score")).to_contain_text("100%")
+    # Right answers are folded away until the learner opens them.
+    folded = phone.locator("details.right-answers")
+    expect(folded.locator(".review").first).to_be_hidden()
+    folded.locator("summary").click()
+    expect(folded.locator(".review")).to_have_count(10)
+    expect(folded.locator(".review").first).to_be_visible()
     assert scroll_width(phone) <= 360
 
     # The certificate, and the address that proves it.
