@@ -136,6 +136,11 @@ class Certificate(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     area_name: Mapped[str | None] = mapped_column(String(400))
 
+    def issuer_in(self, language: str) -> str | None:
+        """The issuing body's name in the language, else in any language it was given in."""
+        names = self.issuer or {}
+        return names.get(language) or next((n for n in names.values() if n), None)
+
 
 class Assignment(Base):
     """A module required of every learner in an area and below, by a date."""
