@@ -229,17 +229,15 @@ def certificate(code: str):
     )
 
 
+@bp.get("/verify", defaults={"code": None})
 @bp.get("/verify/<code>")
-def verify(code: str):
-    return _verify_page(code)
-
-
-@bp.get("/verify")
-def verify_typed():
-    """The same check for a code typed from paper, in any case, dashes or not."""
-    code = request.args.get("code", "").strip()
-    if not code:
-        return render_template("learn/verify.html", certificate=None, searched=False)
+def verify(code: str | None):
+    """Check a certificate: from its QR code's link, or a code typed from paper (the form
+    on this page sends it as ?code=), in any case, with or without dashes."""
+    if code is None:
+        code = request.args.get("code", "").strip()
+        if not code:
+            return render_template("learn/verify.html", certificate=None, searched=False)
     return _verify_page(code)
 
 
