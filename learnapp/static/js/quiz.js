@@ -2,23 +2,26 @@
 // Without this file the page still works: "Save answers" and "Submit" send the whole form.
 (function () {
   var form = document.querySelector("form.quiz[data-save-url]");
-  if (!form || !window.fetch || !window.FormData) return;
-  var token = form.querySelector("input[name=csrf_token]").value;
-  var summary = form.querySelector(".save-summary");
-  var states = {};
+  if (!form || !window.fetch) return;
+  var d = form.dataset, token = form.elements.csrf_token.value;
+  var summary = form.querySelector(".save-summary"), states = {};
 
-  function show(box, text) {
-    var note = box.querySelector(".save-state");
-    note.textContent = text;
-    note.hidden = false;
+  function show(st, text) {
+    if (!st.note) {
+      st.note = document.createElement("p");
+      st.note.className = "save-state";
+      st.note.setAttribute("aria-live", "polite");
+      st.box.appendChild(st.note);
+    }
+    st.note.textContent = text;
   }
 
-  function refreshSummary() {
-    var waiting = Object.keys(states).some(function (id) {
-      return states[id].dirty || states[id].busy || states[id].failed;
+  function tally() {
+    summary.textContent = d.pending;
+    summary.hidden = !Object.keys(states).some(function (id) {
+      var st = states[id];
+      return st.dirty || st.busy || st.failed;
     });
-    summary.textContent = form.dataset.pending;
-    summary.hidden = !waiting;
   }
 
   function send(id) {
@@ -27,69 +30,54 @@
     clearTimeout(st.timer);
     st.busy = true;
     st.dirty = false;
-    var box = st.box;
     var data = new FormData();
     data.append("csrf_token", token);
     data.append("question", id);
-    box.querySelectorAll("input").forEach(function (input) {
+    st.box.querySelectorAll("input").forEach(function (input) {
       if (input.type === "text" || input.checked) data.append(input.name, input.value);
     });
-    show(box, form.dataset.saving);
-    refreshSummary();
-    fetch(form.dataset.saveUrl, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "Accept": "application/json" }
-    }).then(function (response) {
-      st.busy = false;
-      if (response.ok) {
-        st.failed = false;
-        st.tries = 0;
-        if (st.dirty) return send(id);
-        show(box, form.dataset.saved);
-      } else if (response.status === 409) {
-        st.closed = true;
-        st.failed = true;
-        show(box, form.dataset.closed);
-      } else {
-        fail(id);
-      }
-      refreshSummary();
-    }, function () {
-      st.busy = false;
-      fail(id);
-      refreshSummary();
-    });
-  }
-
-  function fail(id) {
-    var st = states[id];
-    st.failed = true;
-    st.dirty = true;
-    st.tries = (st.tries || 0) + 1;
-    show(st.box, form.dataset.failed);
-    // Back off on a weak network: 2, 4, 8 ... seconds, at most 30.
-    st.timer = setTimeout(function () { send(id); }, Math.min(30000, 1000 * Math.pow(2, st.tries)));
+    show(st, d.saving);
+    tally();
+    fetch(d.saveUrl, {method: "POST", body: data, credentials: "same-origin",
+      headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.status; }, function () { return 0; })
+      .then(function (status) {
+        st.busy = false;
+        if (status === 200) {
+          st.failed = false;
+          st.tries = 0;
+          if (st.dirty) return send(id);
+          show(st, d.saved);
+        } else if (status === 409) {
+          st.closed = st.failed = true;
+          show(st, d.closed);
+        } else {
+          // Not saved: say so, and try again after 2, 4, 8 ... seconds (at most 30).
+          st.failed = st.dirty = true;
+          st.tries = (st.tries || 0) + 1;
+          show(st, d.failed);
+          st.timer = setTimeout(send, Math.min(30000, 1000 * Math.pow(2, st.tries)), id);
+        }
+        tally();
+      });
   }
 
   function changed(event) {
     var box = event.target.closest("fieldset[data-question]");
     if (!box) return;
-    var id = box.dataset.question;
-    var st = states[id] || (states[id] = { box: box });
+    var id = box.dataset.question, st = states[id] || (states[id] = {box: box});
     st.dirty = true;
     clearTimeout(st.timer);
     if (event.type === "input") {
-      st.timer = setTimeout(function () { send(id); }, 800);
-      refreshSummary();
+      st.timer = setTimeout(send, 800, id);
+      tally();
     } else {
       send(id);
     }
   }
 
   form.addEventListener("change", changed);
-  form.addEventListener("input", function (event) {
-    if (event.target.type === "text") changed(event);
-  });
+  form.addEventListener("input", function (e) { if (e.target.type === "text") changed(e); });
   window.addEventListener("online", function () {
     Object.keys(states).forEach(function (id) { if (states[id].dirty) send(id); });
   });
