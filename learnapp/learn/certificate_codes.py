@@ -26,7 +26,9 @@ def _grouped(chars: str) -> str:
 
 def new_code() -> str:
     """A fresh random code in its printed form, e.g. 7K3M-Q9TD-..."""
-    return _grouped("".join(secrets.choice(ALPHABET) for _ in range(LENGTH)))
+    number = secrets.randbits(5 * LENGTH)
+    chars = [ALPHABET[(number >> (5 * i)) & 31] for i in range(LENGTH)]
+    return _grouped("".join(chars))
 
 
 def canonical(typed: str) -> str | None:
