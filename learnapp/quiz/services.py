@@ -294,6 +294,24 @@ def unanswered_positions(attempt: QuizAttempt) -> list[int]:
     ]
 
 
+def save_before_submit(
+    attempt: QuizAttempt, values: Mapping[str, list[str]] | None, *, now: datetime
+) -> list[int]:
+    """Keep the submitted form's answers, if any and in time; return the numbers of the
+    questions still unanswered, which the learner is asked about before the attempt is
+    graded. Empty once the time is up: then there is nothing left to ask.
+
+    Raises AlreadySubmitted on a submitted attempt.
+    """
+    if attempt.status != AttemptStatus.OPEN:
+        raise AlreadySubmitted("already_submitted")
+    if is_expired(attempt, now):
+        return []
+    if values is not None:
+        save_answers(attempt, answers_from_form(attempt, values), now=now)
+    return unanswered_positions(attempt)
+
+
 def submit_attempt(
     attempt: QuizAttempt,
     values: Mapping[str, list[str]] | None = None,

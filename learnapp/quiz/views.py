@@ -179,20 +179,13 @@ def submit(attempt_id: int):
     values = _form_values()
     # The take page marks its form; the confirmation page sends no answers, so what was
     # saved is submitted as it is.
-    carries_answers = request.form.get("answers") == "1" or bool(values)
+    sent = values if request.form.get("answers") == "1" or values else None
     now = utcnow()
-    if attempt.status == AttemptStatus.OPEN and not services.is_expired(attempt, now):
-        if carries_answers:
-            try:
-                services.save_answers(attempt, services.answers_from_form(attempt, values), now=now)
-            except services.AlreadySubmitted:
-                db.session.rollback()
-                flash(_("This attempt was already submitted; it was counted once."), "info")
-                return redirect(url_for("quiz.result", attempt_id=attempt_id))
-        if request.form.get("confirm_blank") != "1" and services.unanswered_positions(attempt):
+    try:
+        blank = services.save_before_submit(attempt, sent, now=now)
+        if blank and request.form.get("confirm_blank") != "1":
             db.session.commit()
             return redirect(url_for("quiz.confirm", attempt_id=attempt_id))
-    try:
         services.submit_attempt(attempt, now=now)
     except services.AlreadySubmitted:
         db.session.rollback()
