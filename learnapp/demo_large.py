@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +43,7 @@ from learnapp import db
 from learnapp.auth.services import hash_password
 from learnapp.demo import DEMO_PASSWORD
 from learnapp.errors import DomainError
-from learnapp.learn import progress
+from learnapp.learn import certificate_codes, progress
 from learnapp.learn.services import active_lessons, published_modules
 from learnapp.models import (
     Area,
@@ -538,8 +537,8 @@ class _Generator:
             if completed:
                 certificates.append(
                     {
-                        # Random like a real one (128 bits), so codes stay unguessable.
-                        "code": secrets.token_urlsafe(16),
+                        # Random like a real one, so codes stay unguessable.
+                        "code": certificate_codes.new_code(),
                         "user_id": user_id,
                         "module_id": module.id,
                         "issued_at": end,

@@ -5,13 +5,14 @@ all aggregated in SQL with a fixed number of statements."""
 from __future__ import annotations
 
 import random
+import re
 import statistics
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
-from learnapp import db
+from learnapp import db, site_settings
 from learnapp.authoring.stats import (
     ModuleStat,
     module_stats,
@@ -20,6 +21,7 @@ from learnapp.authoring.stats import (
 )
 from learnapp.models import AttemptAnswer, Question, QuizAttempt, User
 from learnapp.quiz import services
+from tests.conftest import post
 from tests.factories import (
     import_into,
     make_learner,
@@ -362,3 +364,48 @@ def test_does_the_number_of_statements_stay_the_same_for_10_or_100_attempts(cour
 
     assert with_10 == with_100
     assert with_100 == (1, 1)
+
+
+# --- too few answers (issue 12 item 8) --------------------------------------------------------
+
+
+def test_are_facility_and_discrimination_withheld_below_the_minimum(taken):
+    with taken.app_context():
+        quiz_id = quiz_of("stats-module").id
+        below = question_stats(quiz_id, min_answers=10)
+        at = question_stats(quiz_id, min_answers=9)
+
+    assert [s.answered for s in below] == [9, 9, 9, 9]
+    assert all(s.too_few and s.facility is None and s.discrimination is None for s in below)
+    assert not any(s.too_few for s in at)
+    assert all(s.facility is not None for s in at)
+
+
+def _stats_page(app, client) -> str:
+    response = post(client, "/sign-in", {"identifier": "trainer", "password": "learnapp-demo"})
+    assert response.status_code == 302
+    page = client.get("/authoring/m/stats-module/stats")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_does_the_stats_page_say_too_few_answers_below_the_default_30(demo, taken, client):
+    page = _stats_page(taken, client)
+
+    assert page.count("quá ít câu trả lời") == 4
+    assert "30" in page
+    # No percentage or correlation is shown for any question.
+    rows = page.split("<tbody>", 1)[1]
+    assert "%" not in rows and not re.search(r"-?\d\.\d\d", rows)
+
+
+def test_does_a_lower_minimum_set_by_the_admin_show_the_figures(demo, taken, client):
+    with taken.app_context():
+        site_settings.put(site_settings.STATS_MIN_ANSWERS, "5")
+        db.session.commit()
+
+    page = _stats_page(taken, client)
+
+    assert "quá ít câu trả lời" not in page
+    rows = page.split("<tbody>", 1)[1]
+    assert "%" in rows

@@ -744,7 +744,12 @@ def test_is_rendered_html_stored_and_never_rendered_again_on_a_page_view(
     aid_page = client.get(f"/m/{SLUG}/aids/card")
     start = post(client, f"/m/{SLUG}/quiz/start", token_from=f"/m/{SLUG}/quiz")
     take = client.get(start.headers["Location"])
-    post(client, start.headers["Location"], {}, token_from=start.headers["Location"])
+    post(  # submitted blank, past the question that asks first
+        client,
+        start.headers["Location"],
+        {"confirm_blank": "1"},
+        token_from=start.headers["Location"],
+    )
     result = client.get(start.headers["Location"] + "/result")
 
     assert lesson_page.status_code == 200 and body_html in lesson_page.get_data(as_text=True)
@@ -796,7 +801,12 @@ def test_does_an_import_leave_learners_attempts_alone(demo, client, auth, tmp_pa
     import_into(app, root)
     auth.sign_in("learner")
     start = post(client, f"/m/{SLUG}/quiz/start", token_from=f"/m/{SLUG}/quiz")
-    post(client, start.headers["Location"], {}, token_from=start.headers["Location"])
+    post(  # submitted blank, past the question that asks first
+        client,
+        start.headers["Location"],
+        {"confirm_blank": "1"},
+        token_from=start.headers["Location"],
+    )
     rewrite_lesson_body(folder, "01-lesson-1.md", "\nMore.\n")
 
     import_into(app, root)

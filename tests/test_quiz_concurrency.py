@@ -168,3 +168,51 @@ def test_do_simultaneous_starts_by_one_learner_open_one_attempt(quiz_app):
     assert len(ids) == 6 and len(set(ids)) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_is_every_save_that_succeeds_graded_and_every_later_one_refused(quiz_app):
+    """Saves racing the submit (issue 12 item 4): a save reported as kept is in the grade;
+    one that arrives after the submit is refused, never silently dropped."""
+    app = quiz_app
+    learner_id = make_learner(app, "saver")
+    with app.app_context():
+        attempt = services.start_attempt(db.session.get(User, learner_id), quiz_of(SLUG), "vi")
+        db.session.commit()
+        attempt_id = attempt.id
+        right = answer_values(attempt, right=True)
+    names = list(right)
+    barrier = threading.Barrier(len(names) + 1)
+    kept: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            with app.app_context():
+                mine = db.session.get(QuizAttempt, attempt_id)
+                db.session.commit()
+                barrier.wait(timeout=30)
+                try:
+                    if n == len(names):
+                        services.submit_attempt(mine)
+                    else:
+                        qid = int(names[n][1:])
+                        answers = services.answers_from_form(
+                            mine, right, question_ids=[qid], strict=True
+                        )
+                        services.save_answers(mine, answers)
+                    db.session.commit()
+                    if n < len(names):
+                        kept.append(int(names[n][1:]))
+                except services.AlreadySubmitted:
+                    db.session.rollback()
+        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(exc)
+
+    run_threads(len(names) + 1, work)
+
+    assert errors == []
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.status == AttemptStatus.SUBMITTED
+        graded_right = {a.question_id for a in attempt.answers if a.is_correct}
+    assert graded_right == set(kept)

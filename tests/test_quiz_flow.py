@@ -91,8 +91,12 @@ def values(app, path: str, *, right: bool) -> dict[str, list[str]]:
         return answer_values(db.session.get(QuizAttempt, attempt_id_of(path)), right=right)
 
 
-def submit(client, path: str, data: dict) -> object:
-    return post(client, path, data, token_from=path)
+def submit(client, path: str, data: dict, *, confirm_blank: bool = True) -> object:
+    """Submit the attempt's form; by default past the question about blank answers."""
+    payload = {"answers": "1", **data}
+    if confirm_blank:
+        payload["confirm_blank"] = "1"
+    return post(client, path, payload, token_from=path)
 
 
 def get_attempt(app, path_or_id) -> QuizAttempt:
@@ -821,7 +825,7 @@ def test_does_a_multiple_answer_question_state_its_partial_credit_rule(
     page = client.get(path).get_data(as_text=True)
 
     multiple = re.search(
-        r'<fieldset class="question card">((?:(?!</fieldset>).)*?type="checkbox"'
+        r'<fieldset class="question card"[^>]*>((?:(?!</fieldset>).)*?type="checkbox"'
         r".*?)</fieldset>",
         page,
         flags=re.S,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,13 +11,21 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnapp import db
@@ -60,6 +70,7 @@ AUDIT_ACTION_LABELS = {
     "assignment_create": _l("Module made required"),
     "assignment_change": _l("Due date changed"),
     "assignment_delete": _l("Module no longer required"),
+    "settings_change": _l("Settings changed"),
 }
 
 # What a DomainError code from a service means, in the person's words.
@@ -425,3 +436,44 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField(_l("Action"), validate_choice=False)
     area = SelectField(_l("Area"), validate_choice=False)
+
+
+def _printable(form: FlaskForm, field: StringField) -> None:
+    if field.data and any(unicodedata.category(c).startswith("C") for c in field.data):
+        raise ValidationError(_l("Use letters, numbers and punctuation only."))
+
+
+class SettingsForm(FlaskForm):
+    """What a province admin sets for the whole site."""
+
+    issuer_vi = StringField(
+        _l("Issuing body, in Vietnamese"),
+        validators=[
+            Length(max=200, message=_l("At most 200 characters.")),
+            _printable,
+        ],
+        filters=[tidy],
+        description=_l(
+            "Printed on every certificate issued from now on, e.g. the name of the "
+            "committee that runs the training."
+        ),
+    )
+    issuer_en = StringField(
+        _l("Issuing body, in English"),
+        validators=[
+            Length(max=200, message=_l("At most 200 characters.")),
+            _printable,
+        ],
+        filters=[tidy],
+    )
+    stats_min_answers = IntegerField(
+        _l("Answers needed before question statistics are shown"),
+        validators=[
+            InputRequired(_l("Enter a whole number.")),
+            NumberRange(min=2, max=10000, message=_l("Enter a whole number from 2 to 10000.")),
+        ],
+        description=_l(
+            'Below this number a question shows "too few answers" instead of figures '
+            "that would mislead."
+        ),
+    )

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from learnapp import db
+from learnapp import db, site_settings
 from learnapp.admin import imports, services
 from learnapp.admin.forms import (
     AUDIT_ACTION_LABELS,
@@ -47,6 +47,7 @@ from learnapp.admin.forms import (
     PeopleFilterForm,
     RenameAreaForm,
     ResetPasswordForm,
+    SettingsForm,
     problem_message,
 )
 from learnapp.auth.services import verify_password
@@ -108,7 +109,46 @@ def _reauth_problem(admin: User, typed: str | None, missing: str) -> str | None:
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
-    return render_template("admin/index.html")
+    return render_template(
+        "admin/index.html", can_change_settings=services.province_of_admin(_admin()) is not None
+    )
+
+
+# --- site settings -------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings():
+    """The site's settings: the body named on certificates, the statistics threshold.
+    Only an admin of a whole province changes them; a commune admin is refused."""
+    admin = _admin()
+    if services.province_of_admin(admin) is None:
+        abort(403)
+    names = site_settings.issuer_names()
+    form = SettingsForm(
+        data={
+            "issuer_vi": names.get("vi", ""),
+            "issuer_en": names.get("en", ""),
+            "stats_min_answers": site_settings.stats_min_answers(),
+        }
+    )
+    if form.validate_on_submit():
+        changed = services.change_settings(
+            admin,
+            {
+                site_settings.issuer_key("vi"): form.issuer_vi.data or "",
+                site_settings.issuer_key("en"): form.issuer_en.data or "",
+                site_settings.STATS_MIN_ANSWERS: str(form.stats_min_answers.data),
+            },
+        )
+        db.session.commit()
+        if changed:
+            flash(_("The settings are saved."), "success")
+        else:
+            flash(_("Nothing was changed."), "info")
+        return redirect(url_for(".settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
 
 
 # --- people ------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ Per module (its quiz)
   average attempts to pass: for each learner who passed, how many attempts they had
     submitted up to and including their first passed one, averaged over those learners.
 
+Too few answers
+  Below a minimum number of answers (a site setting, 30 unless a province admin changes
+  it) a question shows "too few answers" instead of its facility and discrimination.
+
 Every figure is aggregated in SQL: question_stats runs one statement and module_stats one,
 however many attempts there are. The discrimination index is finished in Python from
 six sums per question (n, sum x, sum y, sum xy, sum x^2, sum y^2), so no answer row is
@@ -72,6 +76,7 @@ class QuestionStat:
     discrimination: float | None  # Pearson r with the rest of the attempt, -1..1
     top_wrong_choice_id: int | None
     top_wrong_count: int
+    too_few: bool = False  # fewer answers than the minimum: no facility or discrimination
 
 
 @dataclass
@@ -191,13 +196,18 @@ def pearson(n: int, sx: float, sy: float, sxy: float, sxx: float, syy: float) ->
     return max(-1.0, min(1.0, r))
 
 
-def question_stats(quiz_id: int) -> list[QuestionStat]:
-    """Facility, discrimination and most chosen wrong answer of each question, in order."""
+def question_stats(quiz_id: int, min_answers: int = 0) -> list[QuestionStat]:
+    """Facility, discrimination and most chosen wrong answer of each question, in order.
+
+    A question answered in fewer than `min_answers` attempts gets neither figure, only
+    `too_few`: from a handful of answers they swing wildly (two answers can give -1.00).
+    """
     stats = []
     for row in db.session.execute(question_rows(quiz_id)):
         n = row.n or 0
         facility = discrimination = None
-        if n:
+        too_few = n < min_answers
+        if n and not too_few:
             if row.points > 0:
                 facility = float(row.sx) / n / row.points
             discrimination = pearson(
@@ -213,6 +223,7 @@ def question_stats(quiz_id: int) -> list[QuestionStat]:
                 discrimination=discrimination,
                 top_wrong_choice_id=row.choice_id,
                 top_wrong_count=row.ticks or 0,
+                too_few=too_few,
             )
         )
     return stats

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from learnapp import db
+from learnapp import db, site_settings
 from learnapp.authoring import services
 from learnapp.authoring.forms import (
     GIFT_MAX_BYTES,
@@ -730,11 +730,13 @@ def stats(slug: str):
         abort(404)
     language = content_language()
     questions = {q.id: q for q in module.quiz.questions}
+    min_answers = site_settings.stats_min_answers()
     return render_template(
         "authoring/stats.html",
         module=module,
-        rows=stats_queries.question_stats(module.quiz.id),
+        rows=stats_queries.question_stats(module.quiz.id, min_answers),
         summary=stats_queries.module_stats(module.quiz.id),
+        min_answers=min_answers,
         questions=questions,
         language=language,
         source=source_from_db(module),

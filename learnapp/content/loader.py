@@ -14,9 +14,8 @@ from typing import Any
 import yaml
 
 from learnapp.config import LANGUAGES
-from learnapp.content import quiz_bias
+from learnapp.content import quiz_bias, trainer_notes
 from learnapp.content import sources as s
-from learnapp.content import trainer_notes
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ def _check_markdown(
         reader.problem(
             path,
             first_line + offset,
-            'a trainer\'s note needs a title in quotes, e.g. !!! trainer "Trainer\'s note"',
+            "a trainer's note needs a title in quotes, e.g. !!! trainer \"Trainer's note\"",
         )
     for offset, line in enumerate(body.splitlines()):
         for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", line):

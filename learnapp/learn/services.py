@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from learnapp import db
-from learnapp.learn import progress
+from learnapp import db, site_settings
+from learnapp.learn import certificate_codes, progress
 from learnapp.models import (
+    Area,
     AreaClosure,
     Assignment,
     Certificate,
@@ -206,11 +206,14 @@ def _issue_certificate_if_complete(user: User, module: Module) -> Certificate | 
     )
     if existing is not None or not is_module_complete(user, module):
         return None
+    issuer = {lang: name for lang, name in site_settings.issuer_names().items() if name}
     certificate = Certificate(
-        # 128 random bits: unguessable, short enough for a QR code a cheap camera reads.
-        code=secrets.token_urlsafe(16),
+        code=certificate_codes.new_code(),
         user_id=user.id,
         module_id=module.id,
+        issuer=issuer or None,
+        area_id=user.area_id,
+        area_name=area_label(user.area_id),
     )
     try:
         with db.session.begin_nested():
@@ -220,10 +223,31 @@ def _issue_certificate_if_complete(user: User, module: Module) -> Certificate | 
     return certificate
 
 
-def certificate_by_code(code: str) -> Certificate | None:
-    if not code or len(code) > 40:
+def area_label(area_id: int | None) -> str | None:
+    """The area and those above it, nearest first ("Lềm, Kháng Nhật, Tuyên Quang")."""
+    if area_id is None:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+    names = db.session.scalars(
+        select(Area.name)
+        .join(AreaClosure, AreaClosure.ancestor_id == Area.id)
+        .where(AreaClosure.descendant_id == area_id)
+        .order_by(AreaClosure.distance)
+    ).all()
+    return ", ".join(names)[:400] or None
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    """The certificate a typed or scanned code names: exactly as printed (codes of every
+    scheme), else read as Crockford base32 (any case, dashes optional, O for 0, I/L for 1)."""
+    if not code or len(code) > 60:
+        return None
+    found = db.session.scalar(select(Certificate).where(Certificate.code == code))
+    if found is not None:
+        return found
+    printed = certificate_codes.canonical(code)
+    if printed is None or printed == code:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == printed))
 
 
 def completed_at(certificate: Certificate | None) -> datetime | None:

@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_from_directory,
     url_for,
 )
@@ -228,11 +229,24 @@ def certificate(code: str):
     )
 
 
+@bp.get("/verify", defaults={"code": None})
 @bp.get("/verify/<code>")
-def verify(code: str):
+def verify(code: str | None):
+    """Check a certificate: from its QR code's link, or a code typed from paper (the form
+    on this page sends it as ?code=), in any case, with or without dashes."""
+    if code is None:
+        code = request.args.get("code", "").strip()
+        if not code:
+            return render_template("learn/verify.html", certificate=None, searched=False)
+    return _verify_page(code)
+
+
+def _verify_page(code: str):
     cert = services.certificate_by_code(code)
     if cert is None:
-        return render_template("learn/verify.html", certificate=None), 404
+        return render_template(
+            "learn/verify.html", certificate=None, searched=True, typed=code[:60]
+        ), 404
     module = db.session.get(Module, cert.module_id)
     person = db.session.get(User, cert.user_id)
     return render_template(
@@ -241,6 +255,7 @@ def verify(code: str):
         module=module,
         person=person,
         language=content_language(),
+        searched=True,
     )
 
 

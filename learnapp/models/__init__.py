@@ -28,9 +28,11 @@ from learnapp.models.learning import (
     LessonProgress,
     ModuleProgress,
     QuizAttempt,
+    SavedAnswer,
 )
 from learnapp.models.org import Area, AreaClosure
 from learnapp.models.people import Role, RoleGrant, User
+from learnapp.models.settings import SiteSetting
 
 __all__ = [
     "AnswerChoice",
@@ -64,5 +66,7 @@ __all__ = [
     "QuizAttempt",
     "Role",
     "RoleGrant",
+    "SavedAnswer",
+    "SiteSetting",
     "User",
 ]

@@ -64,6 +64,9 @@ class QuizAttempt(Base):
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     percent: Mapped[int] = mapped_column(Integer, default=0)
     passed: Mapped[bool] = mapped_column(default=False)
+    # Touched by every save while the attempt is open: the guarded UPDATE that refuses a
+    # save to a submitted attempt, and the row lock that orders it against the submit.
+    answers_saved_at: Mapped[datetime | None]
 
     answers: Mapped[list[AttemptAnswer]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -85,6 +88,23 @@ class AttemptAnswer(Base):
     is_correct: Mapped[bool] = mapped_column(default=False)
 
     chosen: Mapped[list[AnswerChoice]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class SavedAnswer(Base):
+    """An answer given while the attempt is open, saved as the learner goes so that a
+    dropped connection or a trip away loses nothing; graded only at submit."""
+
+    __tablename__ = "saved_answer"
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The form values as the page sends them: choice ids as text, or the typed answer.
+    answer_values: Mapped[list] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AnswerChoice(Base):
@@ -110,6 +130,16 @@ class Certificate(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Kept as they were at issue: a later move or a renamed body does not rewrite the
+    # certificate. NULL on certificates issued before these were recorded.
+    issuer: Mapped[dict | None] = mapped_column(JSON)  # language -> name of the body
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    area_name: Mapped[str | None] = mapped_column(String(400))
+
+    def issuer_in(self, language: str) -> str | None:
+        """The issuing body's name in the language, else in any language it was given in."""
+        names = self.issuer or {}
+        return names.get(language) or next((n for n in names.values() if n), None)
 
 
 class Assignment(Base):

@@ -35,13 +35,35 @@ def normalise(text: str, mode: MatchMode) -> str:
     return text
 
 
+class BadAnswerValues(ValueError):
+    """Form values no input of the question could have sent."""
+
+
 class Kind:
     type: ClassVar[QuestionType]
     template: ClassVar[str]
     shuffles_choices: ClassVar[bool] = True
+    max_choices: ClassVar[int | None] = None
 
     def parse(self, values: list[str], offered: list[int]) -> Response:
         raise NotImplementedError
+
+    def check(self, values: list[str], offered: list[int]) -> None:
+        """Refuse values the question's inputs could not have sent (strict, for saves)."""
+        if self.max_choices is not None and len(values) > self.max_choices:
+            raise BadAnswerValues("too_many")
+        if len(set(values)) != len(values):
+            raise BadAnswerValues("repeated")
+        for value in values:
+            if not value.isascii() or not value.isdigit() or int(value) not in offered:
+                raise BadAnswerValues("not_offered")
+
+    def values_of(self, response: Response) -> list[str]:
+        """The form values that give this response: what a saved answer keeps."""
+        return [str(cid) for cid in response.choice_ids]
+
+    def is_blank(self, response: Response) -> bool:
+        return not response.choice_ids and not response.text
 
     def grade(self, question: Question, response: Response) -> float:
         """The share of the question's points earned, from 0 to 1."""
@@ -59,6 +81,7 @@ def _ids(values: list[str], offered: list[int]) -> list[int]:
 class SingleChoice(Kind):
     type = QuestionType.SINGLE
     template = "quiz/kinds/single.html"
+    max_choices = 1
 
     def parse(self, values: list[str], offered: list[int]) -> Response:
         return Response(choice_ids=_ids(values, offered)[:1])
@@ -106,6 +129,18 @@ class ShortAnswer(Kind):
     def parse(self, values: list[str], offered: list[int]) -> Response:
         text = (values[0] if values else "").strip()[: self.max_length]
         return Response(text=text)
+
+    def check(self, values: list[str], offered: list[int]) -> None:
+        if len(values) > 1:
+            raise BadAnswerValues("too_many")
+        text = values[0] if values else ""
+        if len(text) > self.max_length:
+            raise BadAnswerValues("too_long")
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            raise BadAnswerValues("control_character")
+
+    def values_of(self, response: Response) -> list[str]:
+        return [response.text] if response.text else []
 
     def grade(self, question: Question, response: Response) -> float:
         if not response.text:

@@ -23,10 +23,11 @@ from learnapp.models import (
     Question,
     Quiz,
     QuizAttempt,
+    SavedAnswer,
     User,
 )
 from learnapp.models.base import utcnow
-from learnapp.quiz.kinds import kind_of
+from learnapp.quiz.kinds import BadAnswerValues, kind_of
 
 # Slow phones on 2G take a while to send the form; the clock is not their fault.
 GRACE = timedelta(seconds=60)
@@ -38,6 +39,14 @@ class AlreadySubmitted(DomainError):
 
 class NoAttemptsLeft(DomainError):
     """The quiz's maximum number of attempts is used up."""
+
+
+class TimeIsUp(DomainError):
+    """The attempt's time limit (and its grace) has passed: no answer is taken any more."""
+
+
+class BadAnswer(DomainError):
+    """A save names a question the attempt does not have, or values its inputs cannot send."""
 
 
 @dataclass(frozen=True)
@@ -198,14 +207,147 @@ def review_items(
     return to_review, right
 
 
+def _offered(attempt: QuizAttempt) -> dict[int, tuple[Question, list[int]]]:
+    return {q.id: (q, [c.id for c in choices]) for q, choices in layout_questions(attempt)}
+
+
+def answers_from_form(
+    attempt: QuizAttempt,
+    values: Mapping[str, list[str]],
+    *,
+    question_ids: Sequence[int] | None = None,
+    strict: bool = False,
+) -> dict[int, list[str]]:
+    """The answers a form carries, per question of the attempt, as the values to keep.
+
+    `values` maps field names ("q<question id>") to values; a question without a field
+    is blank. `question_ids` limits it to those questions (a single-answer save).
+    Strict: a question not in the attempt, or values its inputs cannot send, raise
+    BadAnswer; otherwise such values are dropped as the grader would drop them.
+    """
+    offered = _offered(attempt)
+    wanted = list(offered) if question_ids is None else list(question_ids)
+    if strict and any(int(key[1:]) not in offered for key in values if key[1:].isdigit()):
+        raise BadAnswer("unknown_question")
+    answers = {}
+    for qid in wanted:
+        if qid not in offered:
+            raise BadAnswer("unknown_question")
+        question, choice_ids = offered[qid]
+        kind = kind_of(question)
+        raw = list(values.get(f"q{qid}", []))
+        if strict:
+            try:
+                kind.check(raw, choice_ids)
+            except BadAnswerValues as exc:
+                raise BadAnswer(str(exc)) from exc
+        answers[qid] = kind.values_of(kind.parse(raw, choice_ids))
+    return answers
+
+
+def _claim_open(attempt: QuizAttempt, now: datetime) -> None:
+    """Lock the attempt's row while it is open, or raise: the submit waits behind a save
+    (and a save behind a submit), so no answer lands on an attempt already graded."""
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        .values(answers_saved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(attempt)
+        raise AlreadySubmitted("already_submitted")
+
+
+def save_answers(
+    attempt: QuizAttempt, answers: Mapping[int, list[str]], *, now: datetime | None = None
+) -> None:
+    """Keep the answers on the open attempt (replacing earlier ones for those questions).
+
+    Refused with AlreadySubmitted once submitted, and with TimeIsUp past the time limit.
+    """
+    now = now or utcnow()
+    if is_expired(attempt, now):
+        raise TimeIsUp("time_is_up")
+    _claim_open(attempt, now)
+    if not answers:
+        return
+    existing = {
+        row.question_id: row
+        for row in db.session.scalars(
+            select(SavedAnswer).where(
+                SavedAnswer.attempt_id == attempt.id, SavedAnswer.question_id.in_(list(answers))
+            )
+        )
+    }
+    for qid, kept in answers.items():
+        row = existing.get(qid)
+        if row is None:
+            db.session.add(
+                SavedAnswer(
+                    attempt_id=attempt.id, question_id=qid, answer_values=kept, saved_at=now
+                )
+            )
+        else:
+            row.answer_values = kept
+            row.saved_at = now
+    db.session.flush()
+
+
+def saved_answers(attempt: QuizAttempt) -> dict[int, list[str]]:
+    """The answers saved so far on the attempt, per question id."""
+    return dict(
+        db.session.execute(
+            select(SavedAnswer.question_id, SavedAnswer.answer_values).where(
+                SavedAnswer.attempt_id == attempt.id
+            )
+        ).all()
+    )
+
+
+def unanswered_positions(attempt: QuizAttempt) -> list[int]:
+    """The numbers (1-based, in the attempt's order) of the questions with no saved answer."""
+    saved = saved_answers(attempt)
+    return [
+        number
+        for number, (question, _choices) in enumerate(layout_questions(attempt), start=1)
+        if not saved.get(question.id)
+    ]
+
+
+def save_before_submit(
+    attempt: QuizAttempt, values: Mapping[str, list[str]] | None, *, now: datetime
+) -> list[int]:
+    """Keep the submitted form's answers, if any and in time; return the numbers of the
+    questions still unanswered, which the learner is asked about before the attempt is
+    graded. Empty once the time is up: then there is nothing left to ask.
+
+    Raises AlreadySubmitted on a submitted attempt.
+    """
+    if attempt.status != AttemptStatus.OPEN:
+        raise AlreadySubmitted("already_submitted")
+    if is_expired(attempt, now):
+        return []
+    if values is not None:
+        save_answers(attempt, answers_from_form(attempt, values), now=now)
+    return unanswered_positions(attempt)
+
+
 def submit_attempt(
-    attempt: QuizAttempt, values: Mapping[str, list[str]], *, now: datetime | None = None
+    attempt: QuizAttempt,
+    values: Mapping[str, list[str]] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> QuizAttempt:
     """Grade and close the attempt exactly once; raise AlreadySubmitted on a replay.
 
-    `values` maps form field names ("q<question id>") to the submitted values.
+    `values` maps form field names ("q<question id>") to the submitted values; they
+    replace the saved answers when they arrive in time. What is graded is what is saved:
+    after the time limit, only the answers saved before it count.
     """
     now = now or utcnow()
+    if values is not None and not is_expired(attempt, now):
+        save_answers(attempt, answers_from_form(attempt, values), now=now)
     closed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
@@ -216,13 +358,12 @@ def submit_attempt(
         db.session.refresh(attempt)
         raise AlreadySubmitted("already_submitted")
     db.session.refresh(attempt)
-    late = is_expired(attempt, now)
+    saved = saved_answers(attempt)
     score = max_score = 0.0
     quiz = db.session.get(Quiz, attempt.quiz_id)
     for question, choices in layout_questions(attempt):
         kind = kind_of(question)
-        raw = [] if late else list(values.get(f"q{question.id}", []))
-        response = kind.parse(raw, [c.id for c in choices])
+        response = kind.parse(saved.get(question.id, []), [c.id for c in choices])
         fraction = kind.grade(question, response)
         max_score += question.points
         score += question.points * fraction

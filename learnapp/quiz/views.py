@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from learnapp.models.base import utcnow
 from learnapp.quiz import services
 
 bp = Blueprint("quiz", __name__, template_folder="templates")
+
+_ANSWER_FIELD = re.compile(r"q[0-9]{1,12}")
 
 
 def _quiz_or_404(slug: str) -> tuple[Module, Quiz]:
@@ -76,6 +80,12 @@ def start(slug: str):
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
 
+def _seconds_left(attempt: QuizAttempt) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    return int((attempt.deadline_at - utcnow()).total_seconds())
+
+
 @bp.get("/quiz/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int):
@@ -91,13 +101,73 @@ def take(attempt_id: int):
         attempt=attempt,
         module=module,
         items=[] if time_is_up else services.layout_questions(attempt),
+        saved={} if time_is_up else services.saved_answers(attempt),
         time_is_up=time_is_up,
         language=attempt.language,
         form=ButtonForm(),
-        seconds_left=int((attempt.deadline_at - utcnow()).total_seconds())
-        if attempt.deadline_at
-        else None,
+        seconds_left=_seconds_left(attempt),
     )
+
+
+def _form_values() -> dict[str, list[str]]:
+    return {key: request.form.getlist(key) for key in request.form if _ANSWER_FIELD.fullmatch(key)}
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _save_refused(attempt: QuizAttempt, status: int, message: str):
+    if _wants_json():
+        return jsonify(saved=False, message=message), status
+    if status == 409:
+        flash(message, "error")
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    heading = _("Your answers were not saved")
+    return render_template("errors/_page.html", heading=heading, message=message), status
+
+
+@bp.post("/quiz/attempts/<int:attempt_id>/answers")
+@login_required
+def save(attempt_id: int):
+    """Save answers as they are given: one question (field `question`, sent by the page's
+    script on each change) or the whole form (the "Save answers" button)."""
+    attempt = _own_attempt_or_404(attempt_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    question = request.form.get("question")
+    try:
+        if question is not None and not (question.isascii() and question.isdigit()):
+            raise services.BadAnswer("unknown_question")
+        answers = services.answers_from_form(
+            attempt,
+            _form_values(),
+            question_ids=None if question is None else [int(question)],
+            strict=True,
+        )
+        services.save_answers(attempt, answers)
+    except services.BadAnswer:
+        db.session.rollback()
+        return _save_refused(
+            attempt, 400, _("This answer could not be saved: it is not one of the choices.")
+        )
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        return _save_refused(
+            attempt,
+            409,
+            _("This attempt was already submitted, so answers can no longer be changed."),
+        )
+    except services.TimeIsUp:
+        db.session.rollback()
+        return _save_refused(
+            attempt, 409, _("The time for this attempt is up, so no more answers can be saved.")
+        )
+    db.session.commit()
+    if _wants_json():
+        return jsonify(saved=True)
+    flash(_("Your answers are saved. You can come back to them later."), "success")
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
 
 @bp.post("/quiz/attempts/<int:attempt_id>")
@@ -106,16 +176,30 @@ def submit(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    values = {key: request.form.getlist(key) for key in request.form if key.startswith("q")}
+    values = _form_values()
+    # The take page marks its form; the confirmation page sends no answers, so what was
+    # saved is submitted as it is.
+    sent = values if request.form.get("answers") == "1" or values else None
+    now = utcnow()
     try:
-        services.submit_attempt(attempt, values)
+        blank = services.save_before_submit(attempt, sent, now=now)
+        if blank and request.form.get("confirm_blank") != "1":
+            db.session.commit()
+            return redirect(url_for("quiz.confirm", attempt_id=attempt_id))
+        services.submit_attempt(attempt, now=now)
     except services.AlreadySubmitted:
         db.session.rollback()
         flash(_("This attempt was already submitted; it was counted once."), "info")
         return redirect(url_for("quiz.result", attempt_id=attempt_id))
     if services.is_expired(attempt, attempt.submitted_at):
         if values:
-            flash(_("The time was up, so the answers sent late were not counted."), "error")
+            flash(
+                _(
+                    "The time was up, so the answers sent late were not counted; "
+                    "the answers saved in time were."
+                ),
+                "error",
+            )
         else:
             flash(_("The time for this attempt ran out before it was submitted."), "error")
     certificate = learn_services.check_completion(current_user, _module_of(attempt))
@@ -123,6 +207,28 @@ def submit(attempt_id: int):
     if certificate is not None:
         flash(_("Well done! You have completed this module."), "success")
     return redirect(url_for("quiz.result", attempt_id=attempt_id))
+
+
+@bp.get("/quiz/attempts/<int:attempt_id>/confirm")
+@login_required
+def confirm(attempt_id: int):
+    """Asks before submitting with questions unanswered: a page, so it works without
+    JavaScript."""
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.status != AttemptStatus.OPEN:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    if services.is_expired(attempt, utcnow()):
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    return render_template(
+        "quiz/confirm.html",
+        attempt=attempt,
+        module=_module_of(attempt),
+        unanswered=services.unanswered_positions(attempt),
+        total=len(attempt.layout),
+        language=attempt.language,
+        form=ButtonForm(),
+        seconds_left=_seconds_left(attempt),
+    )
 
 
 @bp.get("/quiz/attempts/<int:attempt_id>/result")

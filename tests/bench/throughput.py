@@ -184,7 +184,11 @@ def main() -> int:
 
         def submit(client: Browser, token: str, path: str, answers: dict) -> None:
             _, location, _ = client.request(
-                "POST", path, {"csrf_token": token, **answers}, expect=302
+                # Typed answers stay blank: confirm_blank skips the page that asks first.
+                "POST",
+                path,
+                {"csrf_token": token, "confirm_blank": "1", **answers},
+                expect=302,
             )
             assert urllib.parse.urlsplit(location).path == f"{path}/result", location
 

@@ -1,0 +1,84 @@
+// Saves each answer as it is given, so a dropped connection or a trip away loses nothing.
+// Without this file the page still works: "Save answers" and "Submit" send the whole form.
+(function () {
+  var form = document.querySelector("form.quiz[data-save-url]");
+  if (!form || !window.fetch) return;
+  var d = form.dataset, token = form.elements.csrf_token.value;
+  var summary = form.querySelector(".save-summary"), states = {};
+
+  function show(st, text) {
+    if (!st.note) {
+      st.note = document.createElement("p");
+      st.note.className = "save-state";
+      st.note.setAttribute("aria-live", "polite");
+      st.box.appendChild(st.note);
+    }
+    st.note.textContent = text;
+  }
+
+  function tally() {
+    summary.textContent = d.pending;
+    summary.hidden = !Object.keys(states).some(function (id) {
+      var st = states[id];
+      return st.dirty || st.busy || st.failed;
+    });
+  }
+
+  function send(id) {
+    var st = states[id];
+    if (st.busy || st.closed) return;
+    clearTimeout(st.timer);
+    st.busy = true;
+    st.dirty = false;
+    var data = new FormData();
+    data.append("csrf_token", token);
+    data.append("question", id);
+    st.box.querySelectorAll("input").forEach(function (input) {
+      if (input.type === "text" || input.checked) data.append(input.name, input.value);
+    });
+    show(st, d.saving);
+    tally();
+    fetch(d.saveUrl, {method: "POST", body: data, credentials: "same-origin",
+      headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.status; }, function () { return 0; })
+      .then(function (status) {
+        st.busy = false;
+        if (status === 200) {
+          st.failed = false;
+          st.tries = 0;
+          if (st.dirty) return send(id);
+          show(st, d.saved);
+        } else if (status === 409) {
+          st.closed = st.failed = true;
+          show(st, d.closed);
+        } else {
+          // Not saved: say so, and try again after 2, 4, 8 ... seconds (at most 30).
+          st.failed = st.dirty = true;
+          st.tries = (st.tries || 0) + 1;
+          show(st, d.failed);
+          st.timer = setTimeout(send, Math.min(30000, 1000 * Math.pow(2, st.tries)), id);
+        }
+        tally();
+      });
+  }
+
+  function changed(event) {
+    var box = event.target.closest("fieldset[data-question]");
+    if (!box) return;
+    var id = box.dataset.question, st = states[id] || (states[id] = {box: box});
+    st.dirty = true;
+    clearTimeout(st.timer);
+    if (event.type === "input") {
+      st.timer = setTimeout(send, 800, id);
+      tally();
+    } else {
+      send(id);
+    }
+  }
+
+  form.addEventListener("change", changed);
+  form.addEventListener("input", function (e) { if (e.target.type === "text") changed(e); });
+  window.addEventListener("online", function () {
+    Object.keys(states).forEach(function (id) { if (states[id].dirty) send(id); });
+  });
+})();
