@@ -17,6 +17,7 @@ from learnapp.models import (
     ModuleVersion,
     Role,
     RoleGrant,
+    SiteSetting,
     User,
 )
 from learnapp.privacy.deletion import HANDLED, delete_person
@@ -95,6 +96,7 @@ def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_perso
                 uploaded_by_id=uid,
             )
         )
+        db.session.add(SiteSetting(key="issuer_vi", value="Tỉnh ủy", updated_by_id=uid))
         db.session.commit()
         for table, column in person_columns():
             if (table, column) == ("user_account", "id"):

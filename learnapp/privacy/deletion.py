@@ -45,6 +45,7 @@ HANDLED: dict[tuple[str, str], str] = {
     ("module_version", "published_by_id"): "kept: points at the placeholder",
     ("module_draft", "updated_by_id"): "kept: points at the placeholder",
     ("media_file", "uploaded_by_id"): "kept: points at the placeholder",
+    ("site_setting", "updated_by_id"): "kept: points at the placeholder",
 }
 
 # Never a valid username (they start with a letter or digit), so nobody can claim it.
