@@ -20,6 +20,7 @@ from learnapp.content.loader import load_courses
 from learnapp.content.snapshot import from_data, source_from_db, to_data
 from learnapp.content.writer import with_local_images, write_module
 from learnapp.errors import DomainError
+from learnapp.learn import progress
 from learnapp.models import Module, ModuleDraft, ModuleStatus, ModuleVersion, User
 from learnapp.models.base import utcnow
 
@@ -261,6 +262,8 @@ def publish(module: Module, draft: ModuleDraft, user: User, media_dir: Path) -> 
     # the module's images/, the way course files hold them.
     checked = validate(with_local_images(load(draft), media_dir))
     apply_module(checked, media_dir, ImportReport(), origin="web", user=user)
+    # Lessons retired or brought back change every learner's count of lessons done.
+    progress.refresh_modules([module.id])
     db.session.delete(draft)
     audit.record("module_publish", actor=user, detail=f"{module.slug} v{module.version}")
     db.session.flush()
