@@ -22,6 +22,8 @@ from learnapp import db
 from learnapp.admin import services
 from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
+from learnapp.forms import IdField
+from learnapp.ids import parse_id
 from learnapp.models import Area, Module, ModuleStatus, Role, User
 from learnapp.models.base import utcnow
 from learnapp.models.org import LEVELS
@@ -166,15 +168,14 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, ROLE_LABELS[role]) for role in services.ROLE_ORDER]
 
 
-def area_in_scope(admin: User, raw: str | None) -> Area:
+def area_in_scope(admin: User, raw: int | str | None) -> Area:
     """The chosen area, when it is one the admin manages; otherwise a form error.
 
     Another province's area, or one above the admin's own, is refused like a missing one.
     """
-    try:
-        area_id = int(raw or "")
-    except ValueError:
-        raise ValidationError(_l("Choose an area from the list.")) from None
+    area_id = parse_id(raw)
+    if area_id is None:
+        raise ValidationError(_l("Choose an area from the list."))
     if not services.in_scope(admin, area_id):
         raise ValidationError(ERROR_MESSAGES["outside_scope"])
     return db.session.get(Area, area_id)
@@ -201,7 +202,7 @@ class _PersonFields(FlaskForm):
         validators=[Length(max=20, message=AUTH_MESSAGES["bad_phone"])],
         render_kw={"autocomplete": "off"},
     )
-    area_id = SelectField(_l("Area"), validate_choice=False)
+    area_id = IdField(_l("Area"), message=_l("Choose an area from the list."))
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
 
     def __init__(self, admin: User, person: User | None = None, **kwargs) -> None:
@@ -326,7 +327,7 @@ class RenameAreaForm(FlaskForm):
 
 
 class MoveAreaForm(FlaskForm):
-    parent_id = SelectField(_l("Move under"), validate_choice=False)
+    parent_id = IdField(_l("Move under"), message=_l("Choose the new place from the list."))
 
     def __init__(self, admin: User, area: Area, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -340,10 +341,9 @@ class MoveAreaForm(FlaskForm):
         ]
 
     def validate_parent_id(self, field: SelectField) -> None:
-        try:
-            parent_id = int(field.data or "")
-        except ValueError:
-            raise ValidationError(_l("Choose the new place from the list.")) from None
+        parent_id = field.data
+        if parent_id is None:
+            raise ValidationError(_l("Choose the new place from the list."))
         if not services.in_scope(self.admin, parent_id):
             raise ValidationError(ERROR_MESSAGES["outside_scope"])
         self.parent = db.session.get(Area, parent_id)
@@ -366,8 +366,10 @@ def _not_in_past(form: FlaskForm, field: DueDateField) -> None:
 
 
 class AssignmentForm(FlaskForm):
-    module_id = SelectField(_l("Module"), validate_choice=False)
-    area_id = SelectField(_l("Area (and everything under it)"), validate_choice=False)
+    module_id = IdField(_l("Module"), message=_l("Choose a published module from the list."))
+    area_id = IdField(
+        _l("Area (and everything under it)"), message=_l("Choose an area from the list.")
+    )
     due_on = DueDateField(
         _l("Due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
@@ -382,10 +384,7 @@ class AssignmentForm(FlaskForm):
         self.area_id.choices = [("", _l("Choose an area"))] + services.area_choices(admin)
 
     def validate_module_id(self, field: SelectField) -> None:
-        try:
-            module = db.session.get(Module, int(field.data or ""))
-        except ValueError:
-            module = None
+        module = db.session.get(Module, field.data) if field.data is not None else None
         if module is None or module.status != ModuleStatus.PUBLISHED:
             raise ValidationError(_l("Choose a published module from the list."))
         self.module = module
@@ -412,7 +411,7 @@ class PeopleFilterForm(FlaskForm):
         validators=[Optional(), Length(max=120)],
         filters=[tidy],
     )
-    area = SelectField(_l("Area"), validate_choice=False)
+    area = IdField(_l("Area"))
 
 
 class AuditFilterForm(FlaskForm):
@@ -422,4 +421,4 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Action"), validate_choice=False)
-    area = SelectField(_l("Area"), validate_choice=False)
+    area = IdField(_l("Area"))

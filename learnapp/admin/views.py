@@ -53,6 +53,7 @@ from learnapp.auth.services import verify_password
 from learnapp.errors import DomainError
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
+from learnapp.ids import parse_id
 from learnapp.models import Area, Assignment, Role, User
 from learnapp.security import load_area, load_person, roles_required
 
@@ -82,13 +83,20 @@ def _message(exc: DomainError) -> str:
 
 
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # Past the last page shows an empty page; past any sane number is not a page at all.
+    page = request.args.get("page", "")
+    return parse_id(page) or 1 if page.isascii() and page.isdigit() and len(page) <= 6 else 1
 
 
 def _scope_area_arg(name: str) -> Area | None:
-    """The area named in the query string: None if absent, 404 if outside the scope."""
-    area_id = request.args.get(name, type=int)
-    return load_area(area_id, Role.ADMIN) if area_id else None
+    """The area named in the query string: None if absent, 404 if not an id in the scope."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    area_id = parse_id(raw)
+    if area_id is None:
+        abort(404)
+    return load_area(area_id, Role.ADMIN)
 
 
 def _button() -> None:
