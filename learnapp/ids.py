@@ -45,7 +45,6 @@ class IdConverter(IntegerConverter):
         return parsed
 
 
-
 def init_app(app) -> None:  # noqa: ANN001
     # Replacing the built-in `int` converter covers every route, present and future.
     app.url_map.converters["int"] = IdConverter

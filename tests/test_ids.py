@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from werkzeug.routing import IntegerConverter
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from learnapp import db
 from learnapp.ids import IdConverter
@@ -75,7 +75,11 @@ def test_does_an_id_no_column_can_hold_answer_404_on_every_route(demo, client, u
 
 def test_does_the_largest_id_reach_the_view_and_answer_not_found(demo, client):
     sign_in(client, "admin")
-    for path in ("/admin/people/2147483647", "/admin/areas/2147483647", "/reports/people/2147483647"):
+    for path in (
+        "/admin/people/2147483647",
+        "/admin/areas/2147483647",
+        "/reports/people/2147483647",
+    ):
         assert client.get(path).status_code == 404
 
 
