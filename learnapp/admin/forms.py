@@ -60,6 +60,15 @@ AUDIT_ACTION_LABELS = {
     "assignment_create": _l("Module made required"),
     "assignment_change": _l("Due date changed"),
     "assignment_delete": _l("Module no longer required"),
+    "module_create": _l("Module created"),
+    "module_edit": _l("Module draft changed"),
+    "module_publish": _l("Module published"),
+    "module_archive": _l("Module archived"),
+    "module_restore": _l("Module restored"),
+    "draft_discard": _l("Module draft discarded"),
+    "access_denied": _l("Refused: not allowed"),
+    "out_of_scope": _l("Refused: another area"),
+    "rate_limited": _l("Refused: too many attempts"),
 }
 
 # What a DomainError code from a service means, in the person's words.
@@ -117,12 +126,12 @@ IMPORT_PROBLEMS = {
         "Unknown role \u201c%(value)s\u201d: use learner, trainer, committee or admin."
     ),
     "missing_village": _l("The village is missing."),
-    "unknown_village": _l("There is no village called \u201c%(village)s\u201d."),
-    "unknown_village_in_commune": _l(
-        "There is no village called \u201c%(village)s\u201d in \u201c%(commune)s\u201d."
+    "unknown_village": _l(
+        "There is no village called \u201c%(village)s\u201d in the areas you manage."
     ),
-    "village_outside_scope": _l(
-        "The village \u201c%(village)s\u201d is not in an area you manage."
+    "unknown_village_in_commune": _l(
+        "There is no village called \u201c%(village)s\u201d in \u201c%(commune)s\u201d "
+        "among the areas you manage."
     ),
     "ambiguous_village": _l(
         "Several villages are called \u201c%(village)s\u201d: fill in the commune column."
@@ -130,8 +139,11 @@ IMPORT_PROBLEMS = {
     "duplicate_username": _l("The same username is also on row %(rows)s."),
     "duplicate_phone": _l("The same phone number is also on row %(rows)s."),
     "phone_taken": _l("This phone number already belongs to another account."),
-    "account_outside_scope": _l(
-        "This username or phone number belongs to an account you do not manage."
+    # Said alike whether the account exists elsewhere or the value is refused for any
+    # other reason outside the admin's areas: the preview confirms nothing beyond them.
+    "not_usable": _l(
+        "This username or phone number cannot be used in the areas you manage: choose "
+        "another, or ask an administrator of a higher area."
     ),
     "same_account_twice": _l("Another row also changes the account %(username)s."),
     "same_name_in_file": _l(

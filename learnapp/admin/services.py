@@ -620,6 +620,15 @@ AUDIT_ACTIONS = (
     "assignment_create",
     "assignment_change",
     "assignment_delete",
+    "module_create",
+    "module_edit",
+    "module_publish",
+    "module_archive",
+    "module_restore",
+    "draft_discard",
+    "access_denied",
+    "out_of_scope",
+    "rate_limited",
 )
 
 
