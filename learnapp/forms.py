@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from learnapp.ids import parse_id
 
+# Tab, line feed and carriage return belong in a text of several lines; no other control
+# character belongs anywhere a person types (openpyxl refuses them, so one name holding
+# \x07 used to break every spreadsheet export that included it).
+_LINE_BREAKS = {"\t", "\n", "\r"}
 
-class ButtonForm(FlaskForm):
+
+def control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether the text holds a control character (line breaks allowed if multiline)."""
+    return any(
+        unicodedata.category(char) == "Cc" and not (multiline and char in _LINE_BREAKS)
+        for char in text
+    )
+
+
+class CheckedForm(FlaskForm):
+    """The base of every form on the site: no text field takes a control character."""
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        valid = super().validate(extra_validators)
+        for field in self:
+            if not isinstance(field, StringField) or not isinstance(field.data, str):
+                continue
+            multiline = isinstance(field, TextAreaField)
+            if control_characters(field.data, multiline=multiline):
+                field.errors = [*field.errors, str(CONTROL_MESSAGE)]
+                valid = False
+        return valid
+
+
+CONTROL_MESSAGE = _l("Remove the invisible control characters from this text.")
+
+
+class ButtonForm(CheckedForm):
     """A POST-only button: nothing but the CSRF token."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,7 +21,7 @@ from learnapp import db
 from learnapp.admin import services
 from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
-from learnapp.forms import IdField
+from learnapp.forms import CheckedForm, IdField
 from learnapp.ids import parse_id
 from learnapp.models import Area, Module, ModuleStatus, Role, User
 from learnapp.models.base import utcnow
@@ -126,6 +125,7 @@ IMPORT_PROBLEMS = {
         "Unknown role \u201c%(value)s\u201d: use learner, trainer, committee or admin."
     ),
     "missing_village": _l("The village is missing."),
+    "control_characters": _l("Remove the invisible control characters from this row."),
     "unknown_village": _l(
         "There is no village called \u201c%(village)s\u201d in the areas you manage."
     ),
@@ -200,7 +200,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class _PersonFields(FlaskForm):
+class _PersonFields(CheckedForm):
     full_name = StringField(
         _l("Full name"),
         validators=[
@@ -286,14 +286,14 @@ class EditPersonForm(_PersonFields):
     current_password = own_password_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CheckedForm):
     """Giving a temporary password hands the account over, so it asks for the admin's own."""
 
     # Its own id: the edit form on the same page has a current_password field too.
     current_password = own_password_field("reset_current_password")
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(CheckedForm):
     file = FileField(
         _l("Spreadsheet (.xlsx or CSV UTF-8)"),
         validators=[FileRequired(_l("Choose a file to upload."))],
@@ -301,7 +301,7 @@ class ImportUploadForm(FlaskForm):
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(CheckedForm):
     token = HiddenField(validators=[DataRequired()])
     current_password = own_password_field()
 
@@ -321,7 +321,7 @@ class AreaNameField(StringField):
         )
 
 
-class NewAreaForm(FlaskForm):
+class NewAreaForm(CheckedForm):
     name = AreaNameField()
     level = SelectField(
         _l("Level"),
@@ -334,11 +334,11 @@ class NewAreaForm(FlaskForm):
             raise ValidationError(ERROR_MESSAGES["unknown_level"])
 
 
-class RenameAreaForm(FlaskForm):
+class RenameAreaForm(CheckedForm):
     name = AreaNameField(_l("New name"))
 
 
-class MoveAreaForm(FlaskForm):
+class MoveAreaForm(CheckedForm):
     parent_id = IdField(_l("Move under"), message=_l("Choose the new place from the list."))
 
     def __init__(self, admin: User, area: Area, **kwargs) -> None:
@@ -372,12 +372,12 @@ class DueDateField(DateField):
             raise ValueError(str(_l("Enter a date, for example 31/12/2025."))) from None
 
 
-def _not_in_past(form: FlaskForm, field: DueDateField) -> None:
+def _not_in_past(form: CheckedForm, field: DueDateField) -> None:
     if field.data is not None and field.data < utcnow().date():
         raise ValidationError(ERROR_MESSAGES["due_in_past"])
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(CheckedForm):
     module_id = IdField(_l("Module"), message=_l("Choose a published module from the list."))
     area_id = IdField(
         _l("Area (and everything under it)"), message=_l("Choose an area from the list.")
@@ -405,14 +405,14 @@ class AssignmentForm(FlaskForm):
         self.area = area_in_scope(self.admin, field.data)
 
 
-class DueDateForm(FlaskForm):
+class DueDateForm(CheckedForm):
     due_on = DueDateField(
         _l("New due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
 
 
-class PeopleFilterForm(FlaskForm):
+class PeopleFilterForm(CheckedForm):
     """The search above the list of people: a GET form, so no CSRF token."""
 
     class Meta:
@@ -426,7 +426,7 @@ class PeopleFilterForm(FlaskForm):
     area = IdField(_l("Area"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(CheckedForm):
     """The filters above the audit log: a GET form, so no CSRF token."""
 
     class Meta:

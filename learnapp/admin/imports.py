@@ -29,6 +29,7 @@ from learnapp import audit, db
 from learnapp.admin import services
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
 from learnapp.errors import DomainError
+from learnapp.forms import control_characters
 from learnapp.models import Area, AuditEvent, Role, RoleGrant, User
 from learnapp.models.base import utcnow
 
@@ -382,6 +383,11 @@ def check_rows(admin: User, raw_rows: list[list[str | int]]) -> ImportCheck:
     villages, labels = _villages(admin)
 
     for row in rows:
+        if any(
+            control_characters(value)
+            for value in (row.full_name, row.phone, row.username, row.village, row.commune)
+        ):
+            row.problem("control_characters")
         row.full_name = " ".join(row.full_name.split())
         if not row.full_name:
             row.problem("missing_name")
