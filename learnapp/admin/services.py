@@ -447,12 +447,20 @@ def _sibling_named(parent: Area | None, name: str, exclude_id: int | None = None
     return db.session.scalar(query.limit(1)) is not None
 
 
+def _lock_children_of(parent: Area | None) -> None:
+    """Hold the parent's row until commit, so two requests naming a child the same way
+    check and insert one after the other (PostgreSQL; SQLite writers queue anyway)."""
+    if parent is not None:
+        db.session.execute(select(Area.id).where(Area.id == parent.id).with_for_update())
+
+
 def create_child_area(admin: User, parent: Area, name: str, level: str) -> Area:
     """Add an area under a parent in the admin's scope."""
     if not in_scope(admin, parent.id):
         raise DomainError("outside_scope")
     if not level_fits(parent.level, level):
         raise DomainError("level_not_below")
+    _lock_children_of(parent)
     if _sibling_named(parent, name):
         raise DomainError("area_name_taken")
     area = org.create_area(name, level, parent)
@@ -469,6 +477,7 @@ def rename_area(admin: User, area: Area, name: str) -> None:
     name = name.strip()
     if name == area.name:
         return
+    _lock_children_of(area.parent)
     if _sibling_named(area.parent, name, exclude_id=area.id):
         raise DomainError("area_name_taken")
     old = area.name

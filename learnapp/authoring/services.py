@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from learnapp import audit, db
 from learnapp.content import markdown
@@ -116,8 +117,14 @@ def start_draft(module: Module, user: User, *, for_update: bool = False) -> Modu
             base_version=module.version,
             updated_by_id=user.id,
         )
-        db.session.add(draft)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(draft)
+        except IntegrityError:
+            # Two first saves at once: the other request's draft is the one to edit.
+            draft = draft_of(module, for_update=for_update)
+            if draft is None:
+                raise
     return draft
 
 
