@@ -467,14 +467,16 @@ def cards(area_id: int):
     village = load_area(area_id, Role.ADMIN)
     if village.level != "village":
         abort(404)
+    page = services.paginate(services.card_people(village), _page_arg(), services.CARDS_PER_PAGE)
     cards = []
-    for person in services.card_people(village):
+    for (person,) in page.items:
         url = url_for("auth.sign_in", u=person.username, _external=True)
         cards.append((person, url, _qr_data_uri(url)))
     return render_template(
         "admin/cards.html",
         village=village,
         cards=cards,
+        page=page,
         sign_in_url=url_for("auth.sign_in", _external=True),
     )
 
