@@ -7,12 +7,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from learnapp import config as config_module
-from learnapp import db, errors
+from learnapp import db, errors, ids
 from learnapp.extensions import babel, csrf, limiter, login_manager
 from learnapp.i18n import LANGUAGE_NAMES, select_locale
 from learnapp.models.base import utcnow
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     _init_request_hooks(app)
     _init_templates(app)
+    ids.init_app(app)
     _register_blueprints(app)
 
     from learnapp import cli
@@ -85,6 +86,13 @@ _OPEN_DURING_FORCED_CHANGE = {
 
 
 def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _no_nul_in_path():
+        # No route's value may hold NUL, and PostgreSQL would refuse it in a query.
+        if "\x00" in request.path:
+            abort(404)
+        return None
+
     @app.before_request
     def _session_timeouts():
         if not current_user.is_authenticated:

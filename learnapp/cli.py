@@ -34,6 +34,15 @@ def _area_by_path(path: str) -> Area:
     return area
 
 
+def _refresh_progress_of(slugs: list[str]) -> None:
+    """Bring the report rows of re-imported modules in line with their active lessons."""
+    from learnapp.learn.progress import refresh_modules
+    from learnapp.models import Module
+
+    if slugs:
+        refresh_modules(list(db.session.scalars(select(Module.id).where(Module.slug.in_(slugs)))))
+
+
 def init_app(app: Flask) -> None:
     init_operations(app)
 
@@ -69,6 +78,7 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(
                 f"{len(exc.problems)} problem(s) found; nothing was imported"
             ) from exc
+        _refresh_progress_of(report.updated)
         db.session.commit()
         for line in report.lines() or ["nothing to import"]:
             click.echo(line)

@@ -35,3 +35,10 @@ def name_pattern(search: str) -> str:
         else:
             parts.append(char if char.isalnum() else "\\" + char)
     return "".join(parts)
+
+
+def contains_pattern(term: str) -> str:
+    """A LIKE pattern (with escape "\\") for text containing `term` as typed: a % or _
+    in a search is a character to find, not a wildcard."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import Select, exists, select
 
 from learnapp import db
+from learnapp.errors import refuse_out_of_scope
 from learnapp.models import Area, AreaClosure, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,6 +70,8 @@ def load_area(area_id: int, role: Role) -> Area:
         select(Area).where(Area.id == area_id, Area.id.in_(scope_area_ids(current_user, role)))
     )
     if area is None:
+        if db.session.get(Area, area_id) is not None:
+            refuse_out_of_scope(f"area {area_id}")
         abort(404)
     return area
 
@@ -79,5 +82,7 @@ def load_person(user_id: int, role: Role) -> User:
         select(User).where(User.id == user_id, User.area_id.in_(scope_area_ids(current_user, role)))
     )
     if person is None:
+        if db.session.get(User, user_id) is not None:
+            refuse_out_of_scope(f"person {user_id}")
         abort(404)
     return person

@@ -151,6 +151,8 @@ def do_lessons(user: User, slug: str, count: int | None = None) -> None:
     lessons = learn_services.active_lessons(the_module(slug))
     for lesson in lessons[: len(lessons) if count is None else count]:
         learn_services.record_lesson_done(user, lesson)
+    # As the "Mark as done" view does after each lesson: the report row follows.
+    learn_services.check_completion(user, the_module(slug))
 
 
 def take_quiz(user: User, slug: str, percent: int) -> QuizAttempt:

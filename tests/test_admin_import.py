@@ -162,7 +162,7 @@ def test_does_an_xlsx_import_with_numbers_empty_rows_and_real_row_numbers(demo, 
     assert "Rows read</dt><dd>2" in page
     problems = row_problems(page)
     assert list(problems) == [5]
-    assert "There is no village called “Không Có”." in problems[5]
+    assert "There is no village called “Không Có” in the areas you manage." in problems[5]
     confirm(admin_client, token)
     assert person(demo, "lovanuon")["phone"] == "0977000001"
     assert person(demo, "havantu") == {}
@@ -211,7 +211,7 @@ def test_does_the_preview_list_every_rows_problem_and_import_only_good_rows(demo
     assert "The same username is also on row 3." in problems[4]
     assert "The same phone number is also on row 6." in problems[5]
     assert "already belongs to another account" in problems[7]
-    assert "There is no village called “Không Có”." in problems[8]
+    assert "There is no village called “Không Có” in the areas you manage." in problems[8]
     assert "fill in the commune column" in problems[9]
     assert "“12345” is not a Vietnamese phone number." in problems[10]
     assert "The name is missing." in problems[11]
@@ -223,6 +223,30 @@ def test_does_the_preview_list_every_rows_problem_and_import_only_good_rows(demo
     assert user_count(demo) == before["user_account"] + 1
     assert person(demo, "lovanuon")["area"] == "Lềm"
     assert "12 skipped" in audit_actions(demo, "import")[0][1]
+
+
+def test_does_a_commune_admins_preview_confirm_nothing_that_exists_elsewhere(demo, client, auth):
+    make_admin(demo, "kn-admin", "Kháng Nhật")
+    auth.sign_in("kn-admin")
+    rows = [
+        ["Người A", "", "Cây Nhãn", "", "", ""],  # a village of Tú Quận
+        ["Người B", "", "Không Có Đâu", "", "", ""],  # no such village anywhere
+        ["Người C", "", "Lềm", "", "learner2", ""],  # an account of Tú Quận
+        ["Người D", "", "Lềm", "", "nobody.here", ""],  # a new username: fine
+        ["Người E", "0912000002", "Lềm", "", "", ""],  # learner2's phone
+    ]
+    page = preview(client, csv_bytes(rows))[1]
+    problems = row_problems(page)
+    assert sorted(problems) == [2, 3, 4, 6]
+
+    def message(text: str) -> str:
+        flat = " ".join(text.split())
+        return re.sub(r"“[^”]*”", "“…”", flat[flat.index("There") :])
+
+    assert "There is no village called “Cây Nhãn” in the areas you manage." in problems[2]
+    assert message(problems[2]) == message(problems[3])
+    assert "cannot be used in the areas you manage" in problems[4]
+    assert "cannot be used in the areas you manage" in problems[6]
 
 
 def test_does_a_commune_admin_see_other_communes_as_problems(demo, client, auth):
@@ -237,8 +261,9 @@ def test_does_a_commune_admin_see_other_communes_as_problems(demo, client, auth)
     token, page = preview(client, csv_bytes(rows))
     problems = row_problems(page)
     assert sorted(problems) == [2, 3]
-    assert "is not in an area you manage" in problems[2]
-    assert "belongs to an account you do not manage" in problems[3]
+    # Said exactly as for a village or account that exists nowhere (issue 13, finding 9).
+    assert "There is no village called “Cây Nhãn” in the areas you manage." in problems[2]
+    assert "cannot be used in the areas you manage" in problems[3]
     assert row_counts(demo) == before
     confirm(client, token)
     assert person(demo, "nguoic")["area"] == "Tân Lập"

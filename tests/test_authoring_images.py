@@ -311,3 +311,25 @@ def test_is_a_picture_that_cannot_be_made_small_enough_refused_with_a_reason(
     assert "This picture cannot be made smaller than 0 KB for phones." in text_of(response)
     assert media_rows(demo) == []
     assert stored_files(demo) == []
+
+
+def test_is_a_jpeg_stored_without_its_comment_segment(demo, trainer):
+    # Issue 13, finding 8: Pillow carries a JPEG comment into the re-encoded file.
+    original = picture("JPEG", 60, 40, comment=b"home of the secretary: 21.7, 105.3")
+    assert b"home of the secretary" in original
+    upload(trainer, original, "commented.jpg")
+    (row,) = media_rows(demo)
+    stored = (media_dir(demo) / row.name).read_bytes()
+    assert b"secretary" not in stored
+
+
+def test_is_a_portrait_phone_photo_stored_upright(demo, trainer):
+    # Issue 13, finding 8: the camera stores it 400 wide, 300 high, and says "turn it".
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    upload(trainer, picture("JPEG", 400, 300, exif=exif.tobytes()), "portrait.jpg")
+    (row,) = media_rows(demo)
+    assert (row.width, row.height) == (300, 400)
+    with Image.open(media_dir(demo) / row.name) as image:
+        assert image.size == (300, 400)
+        assert 0x0112 not in image.getexif()

@@ -29,6 +29,7 @@ from learnapp import audit, db
 from learnapp.admin import services
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
 from learnapp.errors import DomainError
+from learnapp.forms import control_characters
 from learnapp.models import Area, AuditEvent, Role, RoleGrant, User
 from learnapp.models.base import utcnow
 
@@ -380,9 +381,13 @@ def check_rows(admin: User, raw_rows: list[list[str | int]]) -> ImportCheck:
     """Check every row against the file itself and the database; change nothing."""
     rows = [RowCheck(int(r[0]), *(str(v) for v in r[1:])) for r in raw_rows]
     villages, labels = _villages(admin)
-    all_village_keys: set[str] | None = None
 
     for row in rows:
+        if any(
+            control_characters(value)
+            for value in (row.full_name, row.phone, row.username, row.village, row.commune)
+        ):
+            row.problem("control_characters")
         row.full_name = " ".join(row.full_name.split())
         if not row.full_name:
             row.problem("missing_name")
@@ -410,18 +415,12 @@ def check_rows(admin: User, raw_rows: list[list[str | int]]) -> ImportCheck:
             row.area_label = labels[row.area_id]
         elif len(found) > 1:
             row.problem("ambiguous_village", village=row.village)
+        elif row.commune:
+            # Villages outside the admin's areas are not told apart from missing ones:
+            # the preview must not confirm what exists elsewhere.
+            row.problem("unknown_village_in_commune", village=row.village, commune=row.commune)
         else:
-            if all_village_keys is None:
-                all_village_keys = {
-                    _key(name)
-                    for name in db.session.scalars(select(Area.name).where(Area.level == "village"))
-                }
-            if _key(row.village) in all_village_keys and not villages.get(_key(row.village)):
-                row.problem("village_outside_scope", village=row.village)
-            elif row.commune:
-                row.problem("unknown_village_in_commune", village=row.village, commune=row.commune)
-            else:
-                row.problem("unknown_village", village=row.village)
+            row.problem("unknown_village", village=row.village)
 
     _check_duplicates_in_file(rows)
     _check_same_names_in_file(rows)
@@ -485,6 +484,7 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
             by_name[(person.area_id, _key(person.full_name))].append(person)
 
     matches: dict[int, _Person | None] = {}
+    holders: dict[int, _Person] = {}
     for row in rows:
         if row.username_value:
             match = by_username.get(row.username_value)
@@ -499,10 +499,13 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
         matches[row.number] = match
         holder = by_phone.get(row.phone_value) if row.phone_value else None
         if holder is not None and (match is None or holder.id != match.id):
-            row.problem("phone_taken")
+            holders[row.number] = holder
 
     matched_ids = {m.id for m in matches.values() if m is not None}
-    managed, held = _managed_and_roles(admin, matched_ids)
+    managed, held = _managed_and_roles(admin, matched_ids | {h.id for h in holders.values()})
+    for row in rows:
+        if row.number in holders:
+            row.problem("phone_taken" if holders[row.number].id in managed else "not_usable")
     # Rows already left out for a problem of their own change no account.
     seen = Counter(
         match.id for row in rows if (match := matches[row.number]) is not None and not row.problems
@@ -515,7 +518,7 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
         row.person_id = match.id
         row.username_value = match.username
         if match.id not in managed:
-            row.problem("account_outside_scope")
+            row.problem("not_usable")
             continue
         if seen[match.id] > 1:
             row.problem("same_account_twice", username=match.username)

@@ -325,15 +325,18 @@ def has_password(person: User) -> bool:
     return person.password_hash != NO_PASSWORD
 
 
-def card_people(village: Area) -> list[User]:
+# Twelve A4 sheets of eight cards: a big village (tens of thousands of people) prints
+# page by page instead of one page that takes minutes and a hundred megabytes.
+CARDS_PER_PAGE = 96
+
+
+def card_people(village: Area) -> Select:
     """The active learners of a village, by name, for their sign-in cards."""
     learner = exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.area_id == village.id, User.is_active.is_(True), learner)
-            .order_by(User.full_name, User.username)
-        )
+    return (
+        select(User)
+        .where(User.area_id == village.id, User.is_active.is_(True), learner)
+        .order_by(User.full_name, User.username, User.id)
     )
 
 
@@ -447,12 +450,20 @@ def _sibling_named(parent: Area | None, name: str, exclude_id: int | None = None
     return db.session.scalar(query.limit(1)) is not None
 
 
+def _lock_children_of(parent: Area | None) -> None:
+    """Hold the parent's row until commit, so two requests naming a child the same way
+    check and insert one after the other (PostgreSQL; SQLite writers queue anyway)."""
+    if parent is not None:
+        db.session.execute(select(Area.id).where(Area.id == parent.id).with_for_update())
+
+
 def create_child_area(admin: User, parent: Area, name: str, level: str) -> Area:
     """Add an area under a parent in the admin's scope."""
     if not in_scope(admin, parent.id):
         raise DomainError("outside_scope")
     if not level_fits(parent.level, level):
         raise DomainError("level_not_below")
+    _lock_children_of(parent)
     if _sibling_named(parent, name):
         raise DomainError("area_name_taken")
     area = org.create_area(name, level, parent)
@@ -469,6 +480,7 @@ def rename_area(admin: User, area: Area, name: str) -> None:
     name = name.strip()
     if name == area.name:
         return
+    _lock_children_of(area.parent)
     if _sibling_named(area.parent, name, exclude_id=area.id):
         raise DomainError("area_name_taken")
     old = area.name
@@ -620,6 +632,15 @@ AUDIT_ACTIONS = (
     "assignment_create",
     "assignment_change",
     "assignment_delete",
+    "module_create",
+    "module_edit",
+    "module_publish",
+    "module_archive",
+    "module_restore",
+    "draft_discard",
+    "access_denied",
+    "out_of_scope",
+    "rate_limited",
 )
 
 

@@ -54,6 +54,7 @@ from learnapp.auth.services import verify_password
 from learnapp.errors import DomainError
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
+from learnapp.ids import parse_id
 from learnapp.models import Area, Assignment, Role, User
 from learnapp.privacy import deletion
 from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
@@ -85,13 +86,20 @@ def _message(exc: DomainError) -> str:
 
 
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # Past the last page shows an empty page; past any sane number is not a page at all.
+    page = request.args.get("page", "")
+    return parse_id(page) or 1 if page.isascii() and page.isdigit() and len(page) <= 6 else 1
 
 
 def _scope_area_arg(name: str) -> Area | None:
-    """The area named in the query string: None if absent, 404 if outside the scope."""
-    area_id = request.args.get(name, type=int)
-    return load_area(area_id, Role.ADMIN) if area_id else None
+    """The area named in the query string: None if absent, 404 if not an id in the scope."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    area_id = parse_id(raw)
+    if area_id is None:
+        abort(404)
+    return load_area(area_id, Role.ADMIN)
 
 
 def _button() -> None:
@@ -530,14 +538,16 @@ def cards(area_id: int):
     village = load_area(area_id, Role.ADMIN)
     if village.level != "village":
         abort(404)
+    page = services.paginate(services.card_people(village), _page_arg(), services.CARDS_PER_PAGE)
     cards = []
-    for person in services.card_people(village):
+    for (person,) in page.items:
         url = url_for("auth.sign_in", u=person.username, _external=True)
         cards.append((person, url, _qr_data_uri(url)))
     return render_template(
         "admin/cards.html",
         village=village,
         cards=cards,
+        page=page,
         sign_in_url=url_for("auth.sign_in", _external=True),
     )
 

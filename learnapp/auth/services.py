@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from learnapp import audit, db
 from learnapp.errors import DomainError
@@ -236,8 +237,13 @@ def create_user(
         must_change_password=must_change_password,
         is_demo=is_demo,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        # Created by a concurrent request between the checks above and this insert.
+        taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
+        raise DomainError("username_taken" if taken else "phone_taken") from None
     for role, scope in roles:
         user.grants.append(
             RoleGrant(role=role, area=scope, granted_by_id=getattr(granted_by, "id", None))

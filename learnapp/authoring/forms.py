@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from learnapp.config import LANGUAGES
+from learnapp.forms import CheckedForm
 
 SLUG_RULE = Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -29,7 +29,7 @@ GIFT_MAX_BYTES = 500_000
 LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English")}
 
 
-class NewModuleForm(FlaskForm):
+class NewModuleForm(CheckedForm):
     slug = StringField(
         _l("Short name in addresses"), validators=[DataRequired(), Length(max=60), SLUG_RULE]
     )
@@ -45,7 +45,7 @@ class RevisionMixin:
     revision = HiddenField()
 
 
-class SettingsForm(RevisionMixin, FlaskForm):
+class SettingsForm(RevisionMixin, CheckedForm):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     summary_vi = TextAreaField(
@@ -71,7 +71,7 @@ class SettingsForm(RevisionMixin, FlaskForm):
     )
 
 
-class LessonForm(RevisionMixin, FlaskForm):
+class LessonForm(RevisionMixin, CheckedForm):
     slug = StringField(
         _l("Short name in addresses"), validators=[DataRequired(), Length(max=60), SLUG_RULE]
     )
@@ -91,7 +91,7 @@ def choice_rows(choices: int) -> int:
 
 
 @lru_cache(maxsize=32)
-def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[FlaskForm]:
+def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[CheckedForm]:
     fields: dict = {
         "revision": HiddenField(),
         "key": StringField(
@@ -146,10 +146,10 @@ def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[FlaskForm]:
             fields[f"feedback_{index}_{lang}"] = StringField(
                 _l("Feedback if chosen"), validators=[Optional(), Length(max=1000)]
             )
-    return type("QuestionForm", (FlaskForm,), fields)
+    return type("QuestionForm", (CheckedForm,), fields)
 
 
-class GiftForm(FlaskForm):
+class GiftForm(CheckedForm):
     text = TextAreaField(
         _l("GIFT questions (paste here)"), validators=[Optional(), Length(max=GIFT_MAX_BYTES)]
     )
@@ -159,7 +159,7 @@ class GiftForm(FlaskForm):
     )
 
 
-class ImageForm(FlaskForm):
+class ImageForm(CheckedForm):
     image = FileField(_l("Picture (PNG, JPEG or WebP, at most 2 MB)"))
     alt = StringField(
         _l("What the picture shows (for people who cannot see it)"),
@@ -167,5 +167,5 @@ class ImageForm(FlaskForm):
     )
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(CheckedForm):
     markdown = TextAreaField(validators=[Optional(), Length(max=60_000)])

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from learnapp import audit, db
@@ -78,6 +78,15 @@ def _open(data: bytes) -> tuple[Image.Image, str]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _not_a_picture() from exc
     return image, kind
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as the camera meant it (a phone stores a portrait photo on its
+    side with an EXIF orientation), keeping none of the file's metadata: Pillow would
+    otherwise write a JPEG comment segment back into the re-encoded file."""
+    turned = ImageOps.exif_transpose(image) or image
+    turned.info = {k: v for k, v in image.info.items() if k == "transparency"}
+    return turned
 
 
 def _fit(image: Image.Image) -> Image.Image:
@@ -146,7 +155,7 @@ def store_upload(upload: FileStorage, media_dir: Path, user: User) -> MediaFile:
     if len(data) > MAX_BYTES:
         raise ImageRefused(_("The picture is larger than 2 MB."))
     image, kind = _open(data)
-    image = _fit(image)
+    image = _fit(_upright(image))
     kind, encoded = _encode(image, kind)
     ext, content_type = FORMATS[kind]
     name = f"{secrets.token_hex(16)}.{ext}"

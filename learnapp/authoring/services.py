@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from learnapp import audit, db
 from learnapp.content import markdown
@@ -20,7 +21,8 @@ from learnapp.content.loader import load_courses
 from learnapp.content.snapshot import from_data, source_from_db, to_data
 from learnapp.content.writer import with_local_images, write_module
 from learnapp.errors import DomainError
-from learnapp.models import Module, ModuleDraft, ModuleStatus, ModuleVersion, User
+from learnapp.learn import progress
+from learnapp.models import Area, Module, ModuleDraft, ModuleStatus, ModuleVersion, Role, User
 from learnapp.models.base import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,6 +34,52 @@ class PublishProblems(DomainError):
     def __init__(self, problems: list[s.Problem]) -> None:
         super().__init__("publish_problems")
         self.problems = problems
+
+
+# Who may write training: a trainer or an admin granted on a top-level area (the
+# province). Modules reach learners everywhere, so an admin of one commune must not be
+# able to change or archive them; trainers made in a commune (say by a bulk import)
+# read and report like anyone there but do not author.
+AUTHOR_ROLES = (Role.TRAINER, Role.ADMIN)
+
+
+class NotAnAuthor(DomainError):
+    """The person may not change this module (or any, without a top-level grant)."""
+
+
+def author_areas(user: User) -> list[int]:
+    """The top-level areas where the user holds an authoring role, lowest id first."""
+    granted = [g.area_id for g in user.grants if g.role in AUTHOR_ROLES]
+    if not granted:
+        return []
+    return list(
+        db.session.scalars(
+            select(Area.id).where(Area.id.in_(granted), Area.parent_id.is_(None)).order_by(Area.id)
+        )
+    )
+
+
+def may_author(user: User, module: Module | None = None) -> bool:
+    """Whether the user may write training at all, or change this module."""
+    areas = author_areas(user)
+    if not areas:
+        return False
+    return module is None or module.owner_area_id is None or module.owner_area_id in areas
+
+
+def require_author(user: User, module: Module | None = None) -> None:
+    if not may_author(user, module):
+        raise NotAnAuthor("not_an_author")
+
+
+def _record(action: str, user: User, module: Module, detail: str | None = None) -> None:
+    """Log a content change where the admins of the module's owning area see it."""
+    audit.record(
+        action,
+        actor=user,
+        area_id=module.owner_area_id,
+        detail=detail if detail is not None else f"{module.slug} v{module.version}",
+    )
 
 
 def modules_for_authoring() -> list[tuple[Module, ModuleDraft | None]]:
@@ -62,19 +110,27 @@ def start_draft(module: Module, user: User, *, for_update: bool = False) -> Modu
     """The module's draft, made from the published version when there is none yet."""
     draft = draft_of(module, for_update=for_update)
     if draft is None:
+        require_author(user, module)
         draft = ModuleDraft(
             module_id=module.id,
             data=to_data(source_from_db(module)),
             base_version=module.version,
             updated_by_id=user.id,
         )
-        db.session.add(draft)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(draft)
+        except IntegrityError:
+            # Two first saves at once: the other request's draft is the one to edit.
+            draft = draft_of(module, for_update=for_update)
+            if draft is None:
+                raise
     return draft
 
 
 def create_module(slug: str, titles: dict[str, str], default_language: str, user: User) -> Module:
-    """A new, unpublished module with an empty draft."""
+    """A new, unpublished module with an empty draft, owned by the author's top area."""
+    require_author(user)
     if not SLUG_RE.match(slug):
         raise DomainError("bad_slug")
     if module_by_slug(slug) is not None:
@@ -89,6 +145,7 @@ def create_module(slug: str, titles: dict[str, str], default_language: str, user
         position=position,
         origin="web",
         version=1,
+        owner_area_id=author_areas(user)[0],
     )
     db.session.add(module)
     db.session.flush()
@@ -110,7 +167,7 @@ def create_module(slug: str, titles: dict[str, str], default_language: str, user
             module_id=module.id, data=to_data(source), base_version=0, updated_by_id=user.id
         )
     )
-    audit.record("module_create", actor=user, detail=slug)
+    _record("module_create", user, module, slug)
     db.session.flush()
     return module
 
@@ -121,9 +178,12 @@ def load(draft: ModuleDraft) -> s.ModuleSource:
 
 def save(draft: ModuleDraft, source: s.ModuleSource, user: User) -> None:
     """Store the edited source; a new dict, so the JSON column sees the change."""
+    module = db.session.get(Module, draft.module_id)
+    require_author(user, module)
     draft.data = to_data(source)
     draft.updated_at = utcnow()
     draft.updated_by_id = user.id
+    _record("module_edit", user, module, module.slug)
     db.session.flush()
 
 
@@ -266,14 +326,17 @@ def validate(source: s.ModuleSource) -> s.ModuleSource:
 
 def publish(module: Module, draft: ModuleDraft, user: User, media_dir: Path) -> Module:
     """Make the draft the module's new published version; the draft is then gone."""
+    require_author(user, module)
     if module.published_at is not None and draft.base_version != module.version:
         raise DomainError("draft_out_of_date")
     # Pictures uploaded in the editor are linked as /media/<name>: carry them along as
     # the module's images/, the way course files hold them.
     checked = validate(with_local_images(load(draft), media_dir))
     apply_module(checked, media_dir, ImportReport(), origin="web", user=user)
+    # Lessons retired or brought back change every learner's count of lessons done.
+    progress.refresh_modules([module.id])
     db.session.delete(draft)
-    audit.record("module_publish", actor=user, detail=f"{module.slug} v{module.version}")
+    _record("module_publish", user, module)
     db.session.flush()
     return module
 
@@ -283,21 +346,23 @@ def archive(module: Module, user: User) -> None:
 
     The draft, if any, is kept for when the module is restored.
     """
+    require_author(user, module)
     if module.status != ModuleStatus.PUBLISHED:
         raise DomainError("not_published")
     module.status = ModuleStatus.ARCHIVED
     module.updated_at = utcnow()
-    audit.record("module_archive", actor=user, detail=f"{module.slug} v{module.version}")
+    _record("module_archive", user, module)
     db.session.flush()
 
 
 def restore(module: Module, user: User) -> None:
     """Show an archived module to learners again, as it was when archived."""
+    require_author(user, module)
     if module.status != ModuleStatus.ARCHIVED:
         raise DomainError("not_archived")
     module.status = ModuleStatus.PUBLISHED
     module.updated_at = utcnow()
-    audit.record("module_restore", actor=user, detail=f"{module.slug} v{module.version}")
+    _record("module_restore", user, module)
     db.session.flush()
 
 
@@ -311,9 +376,11 @@ def archived_modules() -> list[Module]:
 
 def discard(draft: ModuleDraft, user: User) -> None:
     module = db.session.get(Module, draft.module_id)
+    require_author(user, module)
     db.session.delete(draft)
-    audit.record("draft_discard", actor=user, detail=module.slug if module else "")
-    if module is not None and module.status == ModuleStatus.DRAFT:
+    # A never-published module goes with its draft: the event keeps its area, not its id.
+    _record("draft_discard", user, module, module.slug)
+    if module.status == ModuleStatus.DRAFT:
         db.session.delete(module)  # never published: nothing else refers to it
     db.session.flush()
 

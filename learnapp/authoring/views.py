@@ -65,13 +65,30 @@ def _message(code: str) -> str:
     }.get(code, _("This could not be saved."))
 
 
+@bp.before_request
+def _authors_only():
+    # Signed-out visitors are sent to sign in by roles_required; everyone else needs an
+    # authoring grant on a top-level area (services.AUTHOR_ROLES).
+    if current_user.is_authenticated and not services.may_author(current_user):
+        abort(403)
+
+
+@bp.errorhandler(services.NotAnAuthor)
+def _not_an_author(exc: services.NotAnAuthor):
+    db.session.rollback()
+    return render_template("errors/403.html", code=403), 403
+
+
 def _module_and_draft(slug: str, *, create: bool = True):  # noqa: ANN202
     module = services.module_by_slug(slug)
     if module is None or module.status == ModuleStatus.ARCHIVED:
         abort(404)
+    if not services.may_author(current_user, module):
+        abort(403)
     # A save locks the draft first: two trainers saving at once queue, neither loses.
     lock = request.method == "POST"
-    if create:
+    # A GET never writes: until the first save, pages show the published version.
+    if create and lock:
         draft = services.start_draft(module, current_user, for_update=lock)
     else:
         draft = services.draft_of(module, for_update=lock)
@@ -234,7 +251,7 @@ def _lesson_from_form(form: LessonForm) -> s.LessonSource:
 @roles_required(*AUTHORS)
 def lesson(slug: str, lesson_slug: str | None):
     module, draft = _module_and_draft(slug)
-    source = services.load(draft)
+    source = _source_of(module, draft)
     existing = next((x for x in source.lessons if x.slug == lesson_slug), None)
     if lesson_slug is not None and existing is None:
         abort(404)
@@ -368,7 +385,7 @@ def _lesson_label(source: s.ModuleSource, lesson: s.LessonSource) -> str:
 @roles_required(*AUTHORS)
 def question(slug: str, key: str | None):
     module, draft = _module_and_draft(slug)
-    source = services.load(draft)
+    source = _source_of(module, draft)
     existing = next((q for q in source.questions if q.key == key), None)
     if key is not None and existing is None:
         abort(404)
@@ -457,7 +474,7 @@ def move(slug: str, kind: str, item: str, direction: str):
 @roles_required(*AUTHORS)
 def delete(slug: str, kind: str, item: str):
     module, draft = _module_and_draft(slug)
-    source = services.load(draft)
+    source = _source_of(module, draft)
     items = source.lessons if kind == "lessons" else source.questions
     found = next(
         (x for x in items if getattr(x, "slug", None) == item or getattr(x, "key", None) == item),
@@ -560,6 +577,8 @@ def restore(slug: str):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    if not services.may_author(current_user, module):
+        abort(403)
     try:
         services.restore(module, current_user)
     except DomainError as exc:
@@ -660,7 +679,7 @@ def gift(slug: str):
     from learnapp.authoring.gift_import import questions_from_gift
 
     module, draft = _module_and_draft(slug)
-    source = services.load(draft)
+    source = _source_of(module, draft)
     form = GiftForm()
     if request.method == "GET":
         form.language.data = source.default_language
@@ -745,4 +764,8 @@ def stats(slug: str):
 
 @bp.app_context_processor
 def _authoring_nav() -> dict:
-    return {"can_author": current_user.is_authenticated and current_user.has_role(*AUTHORS)}
+    return {
+        "can_author": current_user.is_authenticated
+        and current_user.has_role(*AUTHORS)
+        and services.may_author(current_user)
+    }

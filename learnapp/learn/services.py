@@ -155,7 +155,10 @@ def ordered_for_learner(states: list[ModuleState]) -> list[ModuleState]:
 
 
 def record_lesson_done(user: User, lesson: Lesson) -> bool:
-    """Mark the lesson done (idempotent); True if this call recorded it."""
+    """Mark the lesson done (idempotent); True if this call recorded it.
+
+    The caller then runs `check_completion`, which brings the report row up to date.
+    """
     exists = db.session.scalar(
         select(LessonProgress.id).where(
             LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
@@ -171,7 +174,6 @@ def record_lesson_done(user: User, lesson: Lesson) -> bool:
     except IntegrityError:
         return False  # the same tap arrived twice
     user.last_active_at = utcnow()
-    progress.refresh(user.id, lesson.module_id)
     return True
 
 
@@ -193,6 +195,9 @@ def check_completion(user: User, module: Module) -> Certificate | None:
 
     Returns the certificate issued by this call, or None.
     """
+    # Serialise this learner's actions: a quiz submit racing "Mark as done" in the same
+    # module must not compute the certificate or the report row from a stale view.
+    progress.lock_learner(user.id)
     certificate = _issue_certificate_if_complete(user, module)
     progress.refresh(user.id, module.id)
     return certificate

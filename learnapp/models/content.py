@@ -65,6 +65,10 @@ class Module(Base):
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # The top-level area whose trainers and admins may change the module, and whose
+    # admins see its changes in the audit log. None for modules from course files:
+    # every top-level author may change those, and the top-level admins see it.
+    owner_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]

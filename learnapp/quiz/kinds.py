@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from learnapp.ids import parse_id
 from learnapp.models import MatchMode, Question, QuestionType
 
 
@@ -73,8 +74,10 @@ class Kind:
 def _ids(values: list[str], offered: list[int]) -> list[int]:
     chosen = []
     for value in values:
-        if value.isdigit() and int(value) in offered and int(value) not in chosen:
-            chosen.append(int(value))
+        # parse_id, not int(): "²" is a digit to str.isdigit yet no number to int().
+        choice_id = parse_id(value)
+        if choice_id in offered and choice_id not in chosen:
+            chosen.append(choice_id)
     return chosen
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
 from learnapp.errors import DomainError
-from learnapp.learn import progress
 from learnapp.models import (
     AnswerChoice,
     AttemptAnswer,
@@ -381,8 +380,8 @@ def submit_attempt(
     # (6.999...); the same tolerance keeps the shown percent and pass/fail in agreement.
     attempt.percent = math.floor(score * 100 / max_score + 1e-9) if max_score else 0
     attempt.passed = max_score > 0 and score * 100 >= quiz.pass_mark * max_score - 1e-9
+    # The learner's progress row is learn's to refresh, once per action (check_completion).
     db.session.flush()
-    progress.refresh(attempt.user_id, quiz.module_id)
     return attempt
 
 

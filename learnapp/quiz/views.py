@@ -73,9 +73,12 @@ def start(slug: str):
         attempt = services.start_attempt(current_user, quiz, content_language())
     except services.NoAttemptsLeft:
         # Keep what start_attempt did before refusing: it may have closed an expired attempt.
+        learn_services.check_completion(current_user, module)
         db.session.commit()
         flash(_("You have used all the attempts for this quiz."), "error")
         return redirect(url_for("quiz.overview", slug=slug))
+    # An expired attempt closed on the way counts as used in the learner's report row.
+    learn_services.check_completion(current_user, module)
     db.session.commit()
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 

@@ -46,12 +46,18 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]
 
 def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Response:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def xlsx_cell(value: object) -> object:
+        # Forms refuse control characters now; rows written before must not break the file.
+        value = _cell(value)
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=filename[:31])
-    sheet.append([neutralise(h) for h in headers])
+    sheet.append([xlsx_cell(neutralise(h)) for h in headers])
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
+from learnapp.forms import CheckedForm
 from learnapp.reports.services import AREA_SORTS, LEARNER_SORTS
 
 STATUS_LABELS = {
@@ -18,7 +18,7 @@ STATUS_LABELS = {
 }
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CheckedForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -35,7 +35,7 @@ from learnapp.models import (
     RoleGrant,
     User,
 )
-from learnapp.name_search import fold, name_pattern
+from learnapp.name_search import contains_pattern, fold, name_pattern
 
 STATUSES = ("completed", "in_progress", "not_started", "overdue")
 
@@ -147,11 +147,11 @@ def active_learner() -> tuple:
 
 def matches_search(full_name, username, phone, search: str):  # noqa: ANN001, ANN201
     """A name (marks and case optional), username or phone number containing the search."""
-    pattern = f"%{fold(search)}%"
+    pattern = contains_pattern(fold(search))
     return or_(
         full_name.regexp_match(name_pattern(search)),
-        func.lower(username).like(pattern),
-        phone.like(pattern),
+        func.lower(username).like(pattern, escape="\\"),
+        phone.like(pattern, escape="\\"),
     )
 
 

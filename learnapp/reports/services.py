@@ -248,3 +248,20 @@ def all_learner_rows(area: Area, filters: Filters, today: date, sort: str, desce
 
 def overdue_rows(area: Area, today: date) -> list[Row]:
     return db.session.execute(queries.overdue_list(area.id, today)).all()
+
+
+# The printed call list of a whole province ran to megabytes; the page shows it in parts,
+# the downloads keep every row.
+OVERDUE_PAGE_SIZE = 200
+
+
+def overdue_page(area: Area, today: date, page: int) -> tuple[list[Row], int, int]:
+    """One page of the call list: (rows, page, pages)."""
+    query = queries.overdue_list(area.id, today)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, math.ceil((total or 0) / OVERDUE_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(
+        query.limit(OVERDUE_PAGE_SIZE).offset((page - 1) * OVERDUE_PAGE_SIZE)
+    ).all()
+    return rows, page, pages

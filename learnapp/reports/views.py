@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.i18n import content_language
+from learnapp.ids import parse_id
 from learnapp.learn import services as learn_services
 from learnapp.models import (
     Area,
@@ -192,9 +193,9 @@ def export(area_id: int, table: str, fmt: str):
 def overdue(area_id: int, fmt: str | None = None):
     area = load_area(area_id, Role.COMMITTEE)
     today = utcnow().date()
-    rows = services.overdue_rows(area, today)
     titles = {m.id: m.text(content_language()).title for m in services.modules()}
     if fmt:
+        rows = services.overdue_rows(area, today)
         return exports.respond(
             fmt,
             f"overdue-{area.id}-{today.isoformat()}",
@@ -222,10 +223,15 @@ def overdue(area_id: int, fmt: str | None = None):
                 for r in rows
             ),
         )
+    rows, page, pages = services.overdue_page(
+        area, today, parse_id(request.args.get("page", "")) or 1
+    )
     return render_template(
         "reports/overdue.html",
         area=area,
         rows=rows,
+        page=page,
+        pages=pages,
         titles=titles,
         today=today,
         breadcrumbs=_breadcrumbs(area),
