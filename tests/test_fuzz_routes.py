@@ -132,11 +132,12 @@ values = st.one_of(
 def digest(app) -> str:
     """Every row of every table but the audit log (a refusal is logged: that is no change)."""
     hasher = hashlib.sha256()
-    with db.engine_of(app).connect() as conn:
+    with app.app_context():
         for table in Base.metadata.sorted_tables:
             if table.name == "audit_event":
                 continue
-            for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+            query = select(table).order_by(*table.primary_key.columns)
+            for row in db.session.execute(query):
                 hasher.update(repr(tuple(row)).encode())
     return hasher.hexdigest()
 
