@@ -74,8 +74,24 @@ def _pg_args() -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
-    return [f"--dbname={plain.render_as_string(hide_password=False)}"], env
+    # A key=value connection string, not a URL: libpq decodes no "+" in a URL's query, so
+    # an option such as "-c synchronous_commit=off" would reach the server mangled.
+    settings = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "dbname": url.database,
+        **{key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()},
+    }
+    conninfo = " ".join(
+        f"{key}={_conninfo_value(str(value))}" for key, value in settings.items() if value
+    )
+    return [f"--dbname={conninfo}"], env
+
+
+def _conninfo_value(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def _tool(name: str) -> str:

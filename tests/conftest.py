@@ -28,8 +28,13 @@ COURSES = Path(__file__).resolve().parent.parent / "courses"
 REAL_COMMIT_FIXTURES = {"migrated", "live_server", "make_app", "production_runner"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are deselected, not skipped, on SQLite (CI forbids skips)."""
+    """PostgreSQL-only tests are races: they run with the serial ones (before `-m` picks).
+    On SQLite they are deselected, not skipped (CI forbids skips)."""
+    for item in items:
+        if item.get_closest_marker("postgres_only") is not None:
+            item.add_marker(pytest.mark.serial)
     if os.environ.get("LEARNAPP_TEST_DATABASE_URL"):
         return
     kept = [item for item in items if item.get_closest_marker("postgres_only") is None]

@@ -229,9 +229,9 @@ def test_does_a_commune_admins_preview_confirm_nothing_that_exists_elsewhere(dem
     make_admin(demo, "kn-admin", "Kháng Nhật")
     auth.sign_in("kn-admin")
     rows = [
-        ["Người A", "", "Cây Nhãn", "", "", ""],  # a village of Tú Quận
+        ["Người A", "", "Cây Nhãn", "", "", ""],  # a village of Tứ Quận
         ["Người B", "", "Không Có Đâu", "", "", ""],  # no such village anywhere
-        ["Người C", "", "Lềm", "", "learner2", ""],  # an account of Tú Quận
+        ["Người C", "", "Lềm", "", "learner2", ""],  # an account of Tứ Quận
         ["Người D", "", "Lềm", "", "nobody.here", ""],  # a new username: fine
         ["Người E", "0912000002", "Lềm", "", "", ""],  # learner2's phone
     ]

@@ -269,7 +269,7 @@ def test_does_saving_settings_without_the_csrf_token_change_nothing(demo, client
         ("stats_min_answers", "100001", "Enter a whole number from 2 to 10000."),
         ("stats_min_answers", "", "Enter a whole number"),
         ("issuer_vi", "x" * 201, "At most 200 characters."),
-        ("issuer_en", "Committee\x1b[31m", "Remove the invisible control characters from this text."),
+        ("issuer_en", "Committee\x1b[31m", "Remove the invisible control characters"),
     ],
 )
 def test_are_bad_settings_refused_with_a_message_and_nothing_saved(

@@ -213,8 +213,9 @@ def _engine_pass_rate(module, lang: str, strategy, trials: int, seed: int) -> fl
     """The share of attempts the real draw and grading pass, simulated."""
     models = []
     for number, question in enumerate(module.questions):
+        # Ids as a database gives them, from 1: the grader takes no other value as a choice.
         choices = [
-            SimpleNamespace(id=number * 100 + i, is_correct=c.is_correct, position=i, src=c)
+            SimpleNamespace(id=number * 100 + i + 1, is_correct=c.is_correct, position=i, src=c)
             for i, c in enumerate(question.choices)
         ]
         models.append(

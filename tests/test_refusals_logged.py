@@ -34,7 +34,7 @@ def test_is_a_403_logged_with_who_and_where(demo, client, auth):
 
 def test_is_a_reach_into_another_area_logged_but_a_missing_one_not(demo, client, auth):
     auth.sign_in("committee")
-    other = the(demo, Area, name="Tú Quận")
+    other = the(demo, Area, name="Tứ Quận")
     assert client.get(f"/reports/areas/{other.id}").status_code == 404
     assert client.get("/reports/areas/2147483000").status_code == 404
     committee = the(demo, User, username="committee")
