@@ -9,21 +9,30 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnapp import db
 from learnapp.admin import services
 from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
+from learnapp.learn.requirements import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
 from learnapp.models import Area, Module, ModuleStatus, Role, User
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from learnapp.models.org import LEVELS
 
 ROLE_LABELS = {
@@ -56,9 +65,11 @@ AUDIT_ACTION_LABELS = {
     "area_rename": _l("Area renamed"),
     "area_move": _l("Area moved"),
     "assignment_create": _l("Module made required"),
-    "assignment_change": _l("Due date changed"),
+    "assignment_change": _l("Due date or grace period changed"),
     "assignment_delete": _l("Module no longer required"),
 }
+
+GRACE_MESSAGE = _l("Enter a number of days from 0 to %(max)s.", max=MAX_GRACE_DAYS)
 
 # What a DomainError code from a service means, in the person's words.
 ERROR_MESSAGES = {
@@ -81,6 +92,7 @@ ERROR_MESSAGES = {
     "area_name_taken": _l("There is already an area with this name in the same place."),
     "module_not_published": _l("Only a published module can be required."),
     "due_in_past": _l("The due date cannot be in the past."),
+    "bad_grace_days": GRACE_MESSAGE,
     "import_expired": _l("This preview is too old. Please upload the file again."),
 }
 
@@ -361,8 +373,39 @@ class DueDateField(DateField):
 
 
 def _not_in_past(form: FlaskForm, field: DueDateField) -> None:
-    if field.data is not None and field.data < utcnow().date():
+    # A date already past may stay as it was (to change only the grace period).
+    unchanged = field.data == field.object_data
+    if field.data is not None and not unchanged and field.data < vietnam_today():
         raise ValidationError(ERROR_MESSAGES["due_in_past"])
+
+
+class GraceDaysField(IntegerField):
+    """A whole number of days, with our own words when it is not one."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(GRACE_MESSAGE)) from None
+
+
+GRACE_HELP = _l(
+    "Someone placed in the area later is due this many days after the day they joined, "
+    "if that is after the due date."
+)
+
+
+def _grace_days_field(label: str) -> GraceDaysField:
+    return GraceDaysField(
+        label,
+        default=DEFAULT_GRACE_DAYS,
+        validators=[
+            InputRequired(GRACE_MESSAGE),
+            NumberRange(min=0, max=MAX_GRACE_DAYS, message=GRACE_MESSAGE),
+        ],
+        description=GRACE_HELP,
+    )
 
 
 class AssignmentForm(FlaskForm):
@@ -372,6 +415,7 @@ class AssignmentForm(FlaskForm):
         _l("Due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
+    grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
 
     def __init__(self, admin: User, language: str, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -399,6 +443,7 @@ class DueDateForm(FlaskForm):
         _l("New due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
+    grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
 
 
 class PeopleFilterForm(FlaskForm):

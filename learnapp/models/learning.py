@@ -122,6 +122,9 @@ class Assignment(Base):
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date]
+    # Days a person placed in the area later gets, counted from the day they joined:
+    # their due date is the later of due_on and that (see learnapp.learn.requirements).
+    grace_days: Mapped[int] = mapped_column(Integer, default=30, server_default=text("30"))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

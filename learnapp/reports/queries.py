@@ -1,8 +1,9 @@
 """Report queries: every figure is aggregated in SQL over the viewer's subtree.
 
 The building block is `learner_facts`, one row per learner in an area's subtree with
-what the reports need (certificates, activity, best score, overdue modules). Pages,
-exports and aggregates all select from it, so the scope is applied once, in SQL.
+what the reports need (certificates, activity, best score, required and overdue
+modules). Pages, exports and aggregates all select from it, so the scope is applied
+once, in SQL. What "required", "due" and "completed" mean is `learnapp.learn.requirements`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
+from learnapp.learn import requirements
 from learnapp.models import (
     Area,
     AreaClosure,
-    Assignment,
     Lesson,
     Module,
     ModuleProgress,
@@ -56,12 +57,17 @@ def learner_facts(
 ) -> Subquery:
     """One row per active learner under the area, with their progress facts.
 
-    Columns: user_id, area_id, full_name, username, phone, last_active_at, certs
-    (modules completed), started (1 if any lesson done or attempt submitted), best
-    (average over modules of the best quiz percent, NULL if none), overdue (required
-    modules past due and not completed). Read from module_progress, one row per
-    learner and module, so the cost follows the learners in scope, not their history.
-    With user_ids, only those learners (one page of a table) are looked at.
+    Columns: user_id, area_id, full_name, username, phone, last_active_at; certs
+    (certificates of published modules, or of the chosen module); started (1 if any
+    lesson done or attempt submitted); best (average over modules of the best quiz
+    percent, NULL if none); required and required_done (modules required of them, and
+    those with a certificate); optional_done (the other certificates); overdue (required
+    modules past their due date without a certificate); complete (1 when completed as
+    `learnapp.learn.requirements` defines it; with a chosen module, when they hold its
+    certificate); needed and needed_done (what completion percentages divide). Read
+    from module_progress, one row per learner and module, so the cost follows the
+    learners in scope, not their history. With user_ids, only those learners (one page
+    of a table) are looked at.
     """
 
     def module_filter(column):  # noqa: ANN001, ANN202
@@ -69,9 +75,10 @@ def learner_facts(
             return column == module_id
         return column.in_(published_module_ids())
 
-    scoped_users = select(User.id).where(User.area_id.in_(_subtree(area_id)))
+    in_scope = [User.area_id.in_(_subtree(area_id))]
     if user_ids is not None:
-        scoped_users = scoped_users.where(User.id.in_(user_ids))
+        in_scope.append(User.id.in_(user_ids))
+    scoped_users = select(User.id).where(*in_scope)
     progress = (
         select(
             ModuleProgress.user_id.label("user_id"),
@@ -88,31 +95,50 @@ def learner_facts(
         .group_by(ModuleProgress.user_id)
         .subquery("progress")
     )
-    learner = aliased(User)
-    overdue = (
+    required = requirements.required_modules(*in_scope)
+    required_progress = aliased(ModuleProgress)
+    requirement = (
         select(
-            learner.id.label("user_id"),
-            func.count(func.distinct(Assignment.module_id)).label("overdue"),
+            required.c.user_id,
+            func.count().label("required"),
+            func.count(required_progress.completed_at).label("required_done"),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            requirements.overdue_condition(
+                                required.c.due_on, required_progress.completed_at, today
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ).label("overdue"),
         )
-        .join(AreaClosure, AreaClosure.descendant_id == learner.area_id)
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .select_from(required)
         .outerjoin(
-            ModuleProgress,
+            required_progress,
             and_(
-                ModuleProgress.user_id == learner.id,
-                ModuleProgress.module_id == Assignment.module_id,
+                required_progress.user_id == required.c.user_id,
+                required_progress.module_id == required.c.module_id,
             ),
         )
-        .where(
-            learner.area_id.in_(_subtree(area_id)),
-            *([learner.id.in_(user_ids)] if user_ids is not None else []),
-            Assignment.due_on < today,
-            module_filter(Assignment.module_id),
-            ModuleProgress.completed_at.is_(None),
-        )
-        .group_by(learner.id)
-        .subquery("overdue")
+        .where(*([required.c.module_id == module_id] if module_id is not None else []))
+        .group_by(required.c.user_id)
+        .subquery("requirement")
     )
+    certs = func.coalesce(progress.c.certs, 0)
+    required_count = func.coalesce(requirement.c.required, 0)
+    required_done = func.coalesce(requirement.c.required_done, 0)
+    if module_id is None:
+        complete = requirements.completed_condition(required_count, required_done)
+        needed, needed_done = required_count, required_done
+    else:
+        # One module chosen: completion of that module, required of them or not.
+        complete = certs > 0
+        needed, needed_done = literal(1), certs
     return (
         select(
             User.id.label("user_id"),
@@ -121,18 +147,20 @@ def learner_facts(
             User.username.label("username"),
             User.phone.label("phone"),
             User.last_active_at.label("last_active_at"),
-            func.coalesce(progress.c.certs, 0).label("certs"),
+            certs.label("certs"),
             func.coalesce(progress.c.started, 0).label("started"),
             progress.c.best.label("best"),
-            func.coalesce(overdue.c.overdue, 0).label("overdue"),
+            required_count.label("required"),
+            required_done.label("required_done"),
+            (certs - required_done).label("optional_done"),
+            func.coalesce(requirement.c.overdue, 0).label("overdue"),
+            case((complete, 1), else_=0).label("complete"),
+            needed.label("needed"),
+            needed_done.label("needed_done"),
         )
         .outerjoin(progress, progress.c.user_id == User.id)
-        .outerjoin(overdue, overdue.c.user_id == User.id)
-        .where(
-            User.area_id.in_(_subtree(area_id)),
-            *([User.id.in_(user_ids)] if user_ids is not None else []),
-            *active_learner(),
-        )
+        .outerjoin(requirement, requirement.c.user_id == User.id)
+        .where(*in_scope, *active_learner())
         .subquery("facts")
     )
 
@@ -159,29 +187,22 @@ def _subtree(area_id: int) -> Select:
     return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id == area_id)
 
 
-def module_count(module_id: int | None) -> Select:
-    """How many modules a learner must complete to count as completed."""
-    if module_id is not None:
-        return select(literal(1))
-    return select(func.count()).select_from(published_module_ids().subquery())
-
-
-def status_expr(facts: Subquery, modules_needed: int):  # noqa: ANN201
+def status_expr(facts: Subquery):  # noqa: ANN201
     """The learner's status: completed, in_progress or not_started (overdue is separate)."""
     return case(
-        (facts.c.certs >= modules_needed, "completed"),
+        (facts.c.complete == 1, "completed"),
         (and_(facts.c.certs == 0, facts.c.started == 0), "not_started"),
         else_="in_progress",
     )
 
 
-def filtered(facts: Subquery, filters: Filters, modules_needed: int) -> Select:
+def filtered(facts: Subquery, filters: Filters) -> Select:
     """The learner rows after the status and name filters."""
-    query = select(facts, status_expr(facts, modules_needed).label("status"))
+    query = select(facts, status_expr(facts).label("status"))
     if filters.status == "overdue":
         query = query.where(facts.c.overdue > 0)
     elif filters.status in ("completed", "in_progress", "not_started"):
-        query = query.where(status_expr(facts, modules_needed) == filters.status)
+        query = query.where(status_expr(facts) == filters.status)
     if filters.search:
         query = query.where(
             matches_search(facts.c.full_name, facts.c.username, facts.c.phone, filters.search)
@@ -197,7 +218,7 @@ def learners_in(area_id: int, search: str = "") -> Select:
     return query
 
 
-def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:
+def buckets(facts: Subquery, area_id: int) -> Select:
     """The area's figures split by direct sub-area, in one pass over the learners.
 
     Each learner falls in one bucket: the direct sub-area that holds their village, or
@@ -205,7 +226,7 @@ def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:
     the buckets, so one aggregate serves both the summary and the sub-area table.
     """
     closure = AreaClosure
-    status = status_expr(facts, modules_needed)
+    status = status_expr(facts)
     placement = (
         select(closure.descendant_id.label("area_id"), closure.ancestor_id.label("bucket"))
         .where(closure.ancestor_id.in_(select(Area.id).where(Area.parent_id == area_id)))
@@ -225,6 +246,9 @@ def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:
             count_of(status == "not_started").label("not_started"),
             count_of(facts.c.overdue > 0).label("overdue"),
             func.coalesce(func.sum(facts.c.certs), 0).label("certificates"),
+            func.coalesce(func.sum(facts.c.optional_done), 0).label("optional_done"),
+            func.coalesce(func.sum(facts.c.needed), 0).label("needed"),
+            func.coalesce(func.sum(facts.c.needed_done), 0).label("needed_done"),
             func.sum(facts.c.best).label("best_sum"),
             func.count(facts.c.best).label("best_count"),
         )
@@ -234,17 +258,13 @@ def buckets(facts: Subquery, area_id: int, modules_needed: int) -> Select:
 
 
 def module_breakdown(area_id: int, today: date) -> Select:
-    """Per published module: learners, completed, in progress, not started, overdue.
+    """Per published module: learners, required of, completed, in progress, not started,
+    overdue.
 
     One pass over (learner, module) pairs instead of one query per module.
     """
-    overdue_places = (
-        select(AreaClosure.descendant_id.label("area_id"), Assignment.module_id.label("module_id"))
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
-        .where(Assignment.due_on < today, AreaClosure.descendant_id.in_(_subtree(area_id)))
-        .distinct()
-        .subquery("overdue_places")
-    )
+    in_scope = User.area_id.in_(_subtree(area_id))
+    required = requirements.required_modules(in_scope)
     completed = ModuleProgress.completed_at.is_not(None)
     # No progress row yet reads as zeros, not NULLs, or "not started" would miss them.
     started = or_(
@@ -259,10 +279,15 @@ def module_breakdown(area_id: int, today: date) -> Select:
         select(
             Module.id.label("module_id"),
             func.count().label("learners"),
+            count_of(required.c.module_id.is_not(None)).label("required"),
             count_of(completed).label("completed"),
             count_of(and_(~completed, started)).label("in_progress"),
             count_of(and_(~completed, ~started)).label("not_started"),
-            count_of(and_(overdue_places.c.module_id.is_not(None), ~completed)).label("overdue"),
+            count_of(
+                requirements.overdue_condition(
+                    required.c.due_on, ModuleProgress.completed_at, today
+                )
+            ).label("overdue"),
         )
         .select_from(User)
         .join(Module, Module.status == ModuleStatus.PUBLISHED)
@@ -271,29 +296,24 @@ def module_breakdown(area_id: int, today: date) -> Select:
             and_(ModuleProgress.user_id == User.id, ModuleProgress.module_id == Module.id),
         )
         .outerjoin(
-            overdue_places,
-            and_(
-                overdue_places.c.area_id == User.area_id,
-                overdue_places.c.module_id == Module.id,
-            ),
+            required,
+            and_(required.c.user_id == User.id, required.c.module_id == Module.id),
         )
-        # A correlated EXISTS, not IN (every learner of the country): a commune's page
-        # then reads that commune's rows alone.
-        .where(User.area_id.in_(_subtree(area_id)), *active_learner())
+        .where(in_scope, *active_learner())
         .group_by(Module.id)
     )
 
 
 def overdue_list(area_id: int, today: date) -> Select:
-    """Per overdue learner and module: who to call, where, and what they still lack."""
+    """Per overdue learner and module: who to call, where, their due date, what they lack."""
+    required = requirements.required_modules(
+        User.area_id.in_(_subtree(area_id)), *active_learner()
+    )
     lessons_total = (
         select(func.count(Lesson.id))
-        .where(Lesson.module_id == Assignment.module_id, Lesson.is_retired.is_(False))
-        .correlate(Assignment)
+        .where(Lesson.module_id == required.c.module_id, Lesson.is_retired.is_(False))
+        .correlate(required)
         .scalar_subquery()
-    )
-    is_learner = exists(
-        select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
     )
     return (
         select(
@@ -301,32 +321,24 @@ def overdue_list(area_id: int, today: date) -> Select:
             User.full_name,
             User.phone,
             Area.name.label("village"),
-            Assignment.module_id,
-            func.min(Assignment.due_on).label("due_on"),
+            required.c.module_id,
+            required.c.due_on,
             lessons_total.label("lessons_total"),
-            func.coalesce(func.max(ModuleProgress.lessons_done), 0).label("lessons_done"),
-            func.coalesce(func.max(case((ModuleProgress.passed, 1), else_=0)), 0).label(
-                "quiz_passed"
-            ),
+            func.coalesce(ModuleProgress.lessons_done, 0).label("lessons_done"),
+            case((ModuleProgress.passed, 1), else_=0).label("quiz_passed"),
         )
+        .select_from(required)
+        .join(User, User.id == required.c.user_id)
         .join(Area, Area.id == User.area_id)
-        .join(AreaClosure, AreaClosure.descendant_id == User.area_id)
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
         .outerjoin(
             ModuleProgress,
             and_(
-                ModuleProgress.user_id == User.id,
-                ModuleProgress.module_id == Assignment.module_id,
+                ModuleProgress.user_id == required.c.user_id,
+                ModuleProgress.module_id == required.c.module_id,
             ),
         )
         .where(
-            User.area_id.in_(_subtree(area_id)),
-            User.is_active.is_(True),
-            is_learner,
-            Assignment.due_on < today,
-            Assignment.module_id.in_(published_module_ids()),
-            ModuleProgress.completed_at.is_(None),
+            requirements.overdue_condition(required.c.due_on, ModuleProgress.completed_at, today)
         )
-        .group_by(User.id, User.full_name, User.phone, Area.name, Assignment.module_id)
-        .order_by(Area.name, User.full_name)
+        .order_by(Area.name, User.full_name, User.id, required.c.module_id)
     )
