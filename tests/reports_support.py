@@ -10,8 +10,8 @@ import csv
 import io
 import random
 import re
-from html.parser import HTMLParser
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import Assignment, AuditEvent, ModuleStatus
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from tests.admin_support import (
     PASSWORD,
     area_id,
@@ -26,7 +26,7 @@ EN = {"Accept-Language": "en"}
 
 
 def in_days(days: int) -> date:
-    return utcnow().date() + timedelta(days=days)
+    return vietnam_today() + timedelta(days=days)
 
 
 def assignments(app) -> list[tuple[int, int, date]]:
@@ -63,7 +63,8 @@ def test_does_a_required_module_reach_the_learners_home_page(demo, client, auth)
     response = require(client, module, kn, in_days(30))
     assert response.status_code == 302
     assert assignments(demo) == [(module, kn, in_days(30))]
-    assert ("assignment_create", f"cell-meetings-101 due {in_days(30).isoformat()}") in (
+    created = f"cell-meetings-101 due {in_days(30).isoformat()}, grace 30 days"
+    assert ("assignment_create", created) in (
         audit_actions(demo, "assignment_create")
     )
     listing = text(client.get("/admin/assignments", headers=EN))
@@ -82,7 +83,7 @@ def test_does_requiring_the_same_module_again_change_the_date(demo, client, auth
     kn = area_id(demo, "Kháng Nhật")
     require(client, module, kn, in_days(30))
     response = require(client, module, kn, in_days(60), follow_redirects=True)
-    assert "its due date has been changed" in text(response)
+    assert "its due date and grace period have been changed" in text(response)
     assert assignments(demo) == [(module, kn, in_days(60))]
     assert len(audit_actions(demo, "assignment_change")) == 1
 

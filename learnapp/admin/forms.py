@@ -392,16 +392,18 @@ class GraceDaysField(IntegerField):
 
 GRACE_HELP = _l(
     "Someone placed in the area later is due this many days after the day they joined, "
-    "if that is after the due date."
+    "if that is after the due date. Left empty: 30 days for a new requirement, unchanged "
+    "for an existing one."
 )
 
 
 def _grace_days_field(label: str) -> GraceDaysField:
+    # Left empty: the default on a new requirement, unchanged on an existing one.
     return GraceDaysField(
         label,
         default=DEFAULT_GRACE_DAYS,
         validators=[
-            InputRequired(GRACE_MESSAGE),
+            Optional(),
             NumberRange(min=0, max=MAX_GRACE_DAYS, message=GRACE_MESSAGE),
         ],
         description=GRACE_HELP,

@@ -542,10 +542,10 @@ def set_assignment(
     module: Module,
     area: Area,
     due_on: date,
-    grace_days: int = DEFAULT_GRACE_DAYS,
+    grace_days: int | None = None,
 ) -> tuple[Assignment, bool]:
-    """Require a module in an area by a date; an existing one gets the new date and grace.
-    True: created."""
+    """Require a module in an area by a date; an existing one gets the new date and grace
+    (None: the default grace for a new one, unchanged for an existing one). True: created."""
     if not in_scope(admin, area.id):
         raise DomainError("outside_scope")
     if module.status != ModuleStatus.PUBLISHED:
@@ -557,6 +557,8 @@ def set_assignment(
     if existing is not None:
         change_due_date(admin, existing, due_on, grace_days)
         return existing, False
+    if grace_days is None:
+        grace_days = DEFAULT_GRACE_DAYS
     assignment = Assignment(
         module_id=module.id,
         area_id=area.id,

@@ -582,7 +582,11 @@ def assignments():
     if form.validate_on_submit():
         try:
             _assignment, created = services.set_assignment(
-                admin, form.module, form.area, form.due_on.data, form.grace_days.data
+                admin,
+                form.module,
+                form.area,
+                form.due_on.data,
+                form.grace_days.data,
             )
         except DomainError as exc:
             db.session.rollback()
