@@ -623,9 +623,7 @@ def assignment(assignment_id: int):
     form = DueDateForm(data={"due_on": assignment.due_on, "grace_days": assignment.grace_days})
     if form.validate_on_submit():
         try:
-            services.change_due_date(
-                _admin(), assignment, form.due_on.data, form.grace_days.data
-            )
+            services.change_due_date(_admin(), assignment, form.due_on.data, form.grace_days.data)
         except DomainError as exc:
             db.session.rollback()
             form.due_on.errors.append(_message(exc))

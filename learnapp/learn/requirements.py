@@ -28,8 +28,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from learnapp import db
 from learnapp.models import AreaClosure, Assignment, Module, ModuleStatus, User
+from learnapp.models.learning import DEFAULT_GRACE_DAYS as DEFAULT_GRACE_DAYS
 
-DEFAULT_GRACE_DAYS = 30
 MAX_GRACE_DAYS = 365
 
 
@@ -112,4 +112,3 @@ def is_completed(required: int, required_done: int) -> bool:
 def completed_condition(required, required_done):  # noqa: ANN001, ANN201
     """SQL: every required module has a certificate, and something is required."""
     return (required > 0) & (required_done >= required)
-

@@ -306,9 +306,7 @@ def module_breakdown(area_id: int, today: date) -> Select:
 
 def overdue_list(area_id: int, today: date) -> Select:
     """Per overdue learner and module: who to call, where, their due date, what they lack."""
-    required = requirements.required_modules(
-        User.area_id.in_(_subtree(area_id)), *active_learner()
-    )
+    required = requirements.required_modules(User.area_id.in_(_subtree(area_id)), *active_learner())
     lessons_total = (
         select(func.count(Lesson.id))
         .where(Lesson.module_id == required.c.module_id, Lesson.is_retired.is_(False))

@@ -225,9 +225,7 @@ def dashboard(
             today,
             user_ids=_page_first(area, filters, sort, descending, page),
         )
-        learners = db.session.execute(
-            learner_rows(page_facts, Filters(), sort, descending)
-        ).all()
+        learners = db.session.execute(learner_rows(page_facts, Filters(), sort, descending)).all()
     else:
         learners = db.session.execute(
             learner_rows(facts, filters, sort, descending)
