@@ -42,6 +42,7 @@ from tests.reports_support import (
     the_user,
     user_id,
 )
+from tests.test_migrations import fresh_url  # noqa: F401  (the fixture, shared)
 
 AN, CUONG = "Hoàng Văn An", "Nguyễn Văn Cường"
 EN = {"Accept-Language": "en"}
@@ -398,3 +399,56 @@ def test_does_the_demo_call_list_still_show_who_is_late(app, client, auth):
     auth.sign_in("district")
     late = call_list(client, area_id(app, "Sơn Dương", "district"))
     assert len(late) == 8  # every Sơn Dương secretary: misinformation, due a week ago
+
+
+# --- the migration -------------------------------------------------------------------
+
+
+def test_does_the_migration_date_each_account_from_its_creation_in_vietnam(fresh_url):  # noqa: F811
+    """Existing accounts joined their area when created; a requirement gets 30 days."""
+    from sqlalchemy import create_engine, text
+
+    from learnapp import migrate
+
+    migrate.upgrade(fresh_url, "0003")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        for n, created in enumerate(("2026-03-01 16:59:00", "2026-03-01 17:00:00"), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, username, full_name, password_hash,"
+                    " is_active, must_change_password, session_version, is_demo, created_at)"
+                    " VALUES (:id, :username, 'X', 'x', true, false, 1, false, :created)"
+                ),
+                {"id": n, "username": f"u{n}", "created": created},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO area (id, name, level, depth, created_at)"
+                " VALUES (1, 'A', 'province', 0, '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO module (id, slug, position, default_language, completion_rule,"
+                " status, version, source_hash, created_at, updated_at) VALUES (1, 'm', 1,"
+                " 'vi', 'lessons', 'published', 1, '', '2026-01-01', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO assignment (id, module_id, area_id, due_on, created_at)"
+                " VALUES (1, 1, 1, '2026-04-01', '2026-01-01')"
+            )
+        )
+    engine.dispose()
+
+    migrate.upgrade(fresh_url)
+
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        joined = conn.execute(text("SELECT joined_area_on FROM user_account ORDER BY id"))
+        # 16:59 UTC is still 1 March in Vietnam; 17:00 UTC is already 2 March there.
+        assert [str(day) for day in joined.scalars()] == ["2026-03-01", "2026-03-02"]
+        assert conn.execute(text("SELECT grace_days FROM assignment")).scalar() == 30
+    engine.dispose()
