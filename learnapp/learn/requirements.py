@@ -85,6 +85,48 @@ def required_modules(*user_conditions) -> Subquery:  # noqa: ANN002
     )
 
 
+def area_requirements(area_ids, today: date, module_id: int | None = None) -> Subquery:  # noqa: ANN001
+    """One row per (area, required published module) for the areas `area_ids` selects:
+    area_id, module_id, past_grace.
+
+    past_grace is the shortest grace period among the module's assignments whose date
+    has passed (NULL when none has). A person of the area is then overdue on the module
+    exactly when `late(joined_area_on, past_grace, today)`: some assignment is past both
+    its date and their own joining day plus its grace, which is their due date passing.
+    Grouped by area, not by person, so a province's report joins a few thousand rows.
+    """
+    query = (
+        select(
+            AreaClosure.descendant_id.label("area_id"),
+            Assignment.module_id.label("module_id"),
+            func.min(case((Assignment.due_on < today, Assignment.grace_days))).label("past_grace"),
+        )
+        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .join(Module, Module.id == Assignment.module_id)
+        .where(Module.status == ModuleStatus.PUBLISHED, AreaClosure.descendant_id.in_(area_ids))
+        .group_by(AreaClosure.descendant_id, Assignment.module_id)
+    )
+    if module_id is not None:
+        query = query.where(Assignment.module_id == module_id)
+    return query.subquery("area_requirement")
+
+
+def late(joined_area_on, past_grace, today: date):  # noqa: ANN001, ANN201
+    """SQL: the person's due date for an area's requirement has passed (see above)."""
+    return past_grace.is_not(None) & (add_days(joined_area_on, past_grace) < today)
+
+
+def late_assignment(today: date):  # noqa: ANN201
+    """SQL over Assignment and User: this assignment's date for this person has passed.
+
+    The earliest of a person's dates for a module is one of these whenever any is, so
+    the call list takes its date from these assignments alone.
+    """
+    return (Assignment.due_on < today) & (
+        add_days(User.joined_area_on, Assignment.grace_days) < today
+    )
+
+
 def due_dates(user: User) -> dict[int, date]:
     """Per module required of the user, their own due date."""
     if user.area_id is None:
@@ -95,13 +137,8 @@ def due_dates(user: User) -> dict[int, date]:
 
 
 def is_overdue(due_on: date | None, completed: bool, today: date) -> bool:
-    """The rule `overdue_condition` applies in SQL, for one module already loaded."""
+    """Past the person's own due date without a certificate (what `late` says in SQL)."""
     return due_on is not None and not completed and today > due_on
-
-
-def overdue_condition(due_on, completed_at, today: date):  # noqa: ANN001, ANN201
-    """SQL: a required module past the person's due date and still without a certificate."""
-    return (due_on < today) & completed_at.is_(None)
 
 
 def is_completed(required: int, required_done: int) -> bool:

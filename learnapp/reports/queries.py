@@ -28,6 +28,7 @@ from learnapp.learn import requirements
 from learnapp.models import (
     Area,
     AreaClosure,
+    Assignment,
     Lesson,
     Module,
     ModuleProgress,
@@ -78,7 +79,12 @@ def learner_facts(
     in_scope = [User.area_id.in_(_subtree(area_id))]
     if user_ids is not None:
         in_scope.append(User.id.in_(user_ids))
-    scoped_users = select(User.id).where(*in_scope)
+    required = requirements.area_requirements(_subtree(area_id), today, module_id)
+    area_required = (
+        select(required.c.area_id, func.count().label("required"))
+        .group_by(required.c.area_id)
+        .subquery("area_required")
+    )
     progress = (
         select(
             ModuleProgress.user_id.label("user_id"),
@@ -90,48 +96,54 @@ def learner_facts(
                 )
             ).label("started"),
             func.avg(ModuleProgress.best_percent).label("best"),
+            func.count(
+                case(
+                    (
+                        and_(
+                            required.c.module_id.is_not(None),
+                            ModuleProgress.completed_at.is_not(None),
+                        ),
+                        1,
+                    )
+                )
+            ).label("required_done"),
         )
-        .where(ModuleProgress.user_id.in_(scoped_users), module_filter(ModuleProgress.module_id))
+        .join(User, User.id == ModuleProgress.user_id)
+        .outerjoin(
+            required,
+            and_(
+                required.c.area_id == User.area_id,
+                required.c.module_id == ModuleProgress.module_id,
+            ),
+        )
+        .where(*in_scope, module_filter(ModuleProgress.module_id))
         .group_by(ModuleProgress.user_id)
         .subquery("progress")
     )
-    required = requirements.required_modules(*in_scope)
-    required_progress = aliased(ModuleProgress)
-    requirement = (
-        select(
-            required.c.user_id,
-            func.count().label("required"),
-            func.count(required_progress.completed_at).label("required_done"),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            requirements.overdue_condition(
-                                required.c.due_on, required_progress.completed_at, today
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            ).label("overdue"),
-        )
-        .select_from(required)
+    learner = aliased(User)
+    late_progress = aliased(ModuleProgress)
+    overdue = (
+        select(learner.id.label("user_id"), func.count().label("overdue"))
+        .join(required, required.c.area_id == learner.area_id)
         .outerjoin(
-            required_progress,
+            late_progress,
             and_(
-                required_progress.user_id == required.c.user_id,
-                required_progress.module_id == required.c.module_id,
+                late_progress.user_id == learner.id,
+                late_progress.module_id == required.c.module_id,
             ),
         )
-        .where(*([required.c.module_id == module_id] if module_id is not None else []))
-        .group_by(required.c.user_id)
-        .subquery("requirement")
+        .where(
+            learner.area_id.in_(_subtree(area_id)),
+            *([learner.id.in_(user_ids)] if user_ids is not None else []),
+            requirements.late(learner.joined_area_on, required.c.past_grace, today),
+            late_progress.completed_at.is_(None),
+        )
+        .group_by(learner.id)
+        .subquery("overdue")
     )
     certs = func.coalesce(progress.c.certs, 0)
-    required_count = func.coalesce(requirement.c.required, 0)
-    required_done = func.coalesce(requirement.c.required_done, 0)
+    required_count = func.coalesce(area_required.c.required, 0)
+    required_done = func.coalesce(progress.c.required_done, 0)
     if module_id is None:
         complete = requirements.completed_condition(required_count, required_done)
         needed, needed_done = required_count, required_done
@@ -153,13 +165,14 @@ def learner_facts(
             required_count.label("required"),
             required_done.label("required_done"),
             (certs - required_done).label("optional_done"),
-            func.coalesce(requirement.c.overdue, 0).label("overdue"),
+            func.coalesce(overdue.c.overdue, 0).label("overdue"),
             case((complete, 1), else_=0).label("complete"),
             needed.label("needed"),
             needed_done.label("needed_done"),
         )
         .outerjoin(progress, progress.c.user_id == User.id)
-        .outerjoin(requirement, requirement.c.user_id == User.id)
+        .outerjoin(area_required, area_required.c.area_id == User.area_id)
+        .outerjoin(overdue, overdue.c.user_id == User.id)
         .where(*in_scope, *active_learner())
         .subquery("facts")
     )
@@ -263,8 +276,7 @@ def module_breakdown(area_id: int, today: date) -> Select:
 
     One pass over (learner, module) pairs instead of one query per module.
     """
-    in_scope = User.area_id.in_(_subtree(area_id))
-    required = requirements.required_modules(in_scope)
+    required = requirements.area_requirements(_subtree(area_id), today)
     completed = ModuleProgress.completed_at.is_not(None)
     # No progress row yet reads as zeros, not NULLs, or "not started" would miss them.
     started = or_(
@@ -284,8 +296,8 @@ def module_breakdown(area_id: int, today: date) -> Select:
             count_of(and_(~completed, started)).label("in_progress"),
             count_of(and_(~completed, ~started)).label("not_started"),
             count_of(
-                requirements.overdue_condition(
-                    required.c.due_on, ModuleProgress.completed_at, today
+                and_(
+                    requirements.late(User.joined_area_on, required.c.past_grace, today), ~completed
                 )
             ).label("overdue"),
         )
@@ -297,20 +309,19 @@ def module_breakdown(area_id: int, today: date) -> Select:
         )
         .outerjoin(
             required,
-            and_(required.c.user_id == User.id, required.c.module_id == Module.id),
+            and_(required.c.area_id == User.area_id, required.c.module_id == Module.id),
         )
-        .where(in_scope, *active_learner())
+        .where(User.area_id.in_(_subtree(area_id)), *active_learner())
         .group_by(Module.id)
     )
 
 
 def overdue_list(area_id: int, today: date) -> Select:
     """Per overdue learner and module: who to call, where, their due date, what they lack."""
-    required = requirements.required_modules(User.area_id.in_(_subtree(area_id)), *active_learner())
     lessons_total = (
         select(func.count(Lesson.id))
-        .where(Lesson.module_id == required.c.module_id, Lesson.is_retired.is_(False))
-        .correlate(required)
+        .where(Lesson.module_id == Assignment.module_id, Lesson.is_retired.is_(False))
+        .correlate(Assignment)
         .scalar_subquery()
     )
     return (
@@ -319,24 +330,31 @@ def overdue_list(area_id: int, today: date) -> Select:
             User.full_name,
             User.phone,
             Area.name.label("village"),
-            required.c.module_id,
-            required.c.due_on,
+            Assignment.module_id,
+            func.min(requirements.personal_due_on()).label("due_on"),
             lessons_total.label("lessons_total"),
-            func.coalesce(ModuleProgress.lessons_done, 0).label("lessons_done"),
-            case((ModuleProgress.passed, 1), else_=0).label("quiz_passed"),
+            func.coalesce(func.max(ModuleProgress.lessons_done), 0).label("lessons_done"),
+            func.coalesce(func.max(case((ModuleProgress.passed, 1), else_=0)), 0).label(
+                "quiz_passed"
+            ),
         )
-        .select_from(required)
-        .join(User, User.id == required.c.user_id)
         .join(Area, Area.id == User.area_id)
+        .join(AreaClosure, AreaClosure.descendant_id == User.area_id)
+        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
         .outerjoin(
             ModuleProgress,
             and_(
-                ModuleProgress.user_id == required.c.user_id,
-                ModuleProgress.module_id == required.c.module_id,
+                ModuleProgress.user_id == User.id,
+                ModuleProgress.module_id == Assignment.module_id,
             ),
         )
         .where(
-            requirements.overdue_condition(required.c.due_on, ModuleProgress.completed_at, today)
+            User.area_id.in_(_subtree(area_id)),
+            *active_learner(),
+            requirements.late_assignment(today),
+            Assignment.module_id.in_(published_module_ids()),
+            ModuleProgress.completed_at.is_(None),
         )
-        .order_by(Area.name, User.full_name, User.id, required.c.module_id)
+        .group_by(User.id, User.full_name, User.phone, Area.name, Assignment.module_id)
+        .order_by(Area.name, User.full_name, User.id, Assignment.module_id)
     )
