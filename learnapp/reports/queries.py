@@ -79,6 +79,7 @@ def learner_facts(
     in_scope = [User.area_id.in_(_subtree(area_id))]
     if user_ids is not None:
         in_scope.append(User.id.in_(user_ids))
+    scoped_users = select(User.id).where(*in_scope)
     required = requirements.area_requirements(_subtree(area_id), today, module_id)
     area_required = (
         select(required.c.area_id, func.count().label("required"))
@@ -116,7 +117,9 @@ def learner_facts(
                 required.c.module_id == ModuleProgress.module_id,
             ),
         )
-        .where(*in_scope, module_filter(ModuleProgress.module_id))
+        # IN, not the join's conditions: the planner then reads the scoped learners'
+        # rows by user_id instead of scanning every module_progress row.
+        .where(ModuleProgress.user_id.in_(scoped_users), module_filter(ModuleProgress.module_id))
         .group_by(ModuleProgress.user_id)
         .subquery("progress")
     )
