@@ -10,10 +10,11 @@ from learnapp import db
 from learnapp.auth.services import create_user
 from learnapp.errors import DomainError
 from learnapp.models import Area, Assignment, Module, ModuleStatus, Role, User
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from learnapp.org.services import create_area, find_area
 
 DEMO_PASSWORD = "learnapp-demo"  # noqa: S105  (documented demo-only password)
+DEMO_BACKDATE = timedelta(days=60)
 
 # district -> commune -> villages. The first village of each commune is the one the
 # reports name where they name one; the others are common village names, for the demo.
@@ -127,7 +128,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for username, full_name, area, roles, phone in accounts:
         exists = db.session.scalar(select(User.id).where(User.username == username))
         if not exists:
-            create_user(
+            user = create_user(
                 username=username,
                 full_name=full_name,
                 password=DEMO_PASSWORD,
@@ -137,6 +138,10 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 must_change_password=False,
                 is_demo=True,
             )
+            # As if they had joined two months ago: a newcomer's grace period (30 days
+            # by default) is over, so the overdue requirement below shows who is late.
+            user.created_at -= DEMO_BACKDATE
+            user.joined_area_on -= DEMO_BACKDATE
         summary.append((username, ", ".join(r.value for r, _ in roles), area.name))
     db.session.flush()
     return summary
@@ -164,7 +169,7 @@ def seed_demo_assignments() -> list[tuple[str, str, date]]:
         area = db.session.scalar(select(Area).where(Area.name == name, Area.level == level))
         if module is None or area is None:
             continue
-        due_on = utcnow().date() + timedelta(days=days)
+        due_on = vietnam_today() + timedelta(days=days)
         db.session.add(
             Assignment(module_id=module.id, area_id=area.id, due_on=due_on, created_by_id=admin_id)
         )

@@ -60,7 +60,7 @@ from learnapp.models import (
     RoleGrant,
     User,
 )
-from learnapp.models.base import utcnow
+from learnapp.models.base import utcnow, vietnam_date
 from learnapp.quiz.services import active_questions, draw_layout
 
 USERNAME_PREFIX = "tq"  # tq000001, tq000002, ...: how large-demo learners are recognised
@@ -645,6 +645,7 @@ def seed_large(learners: int, *, seed: int = 1) -> dict:
                     "session_version": 1,
                     "is_demo": True,
                     "created_at": created,
+                    "joined_area_on": vietnam_date(created),
                     "last_sign_in_at": last - timedelta(minutes=rng.uniform(1, 40))
                     if last
                     else None,

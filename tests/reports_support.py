@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import tempfile
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from learnapp.content.importer import import_courses
 from learnapp.db import Base
 from learnapp.learn import services as learn_services
 from learnapp.models import Area, Module, QuizAttempt, Role, RoleGrant, User
+from learnapp.models.base import utcnow, vietnam_date
 from learnapp.quiz import services as quiz_services
 from tests.factories import answer_values
 
@@ -176,8 +178,19 @@ def finish(user: User, slug: str, percent: int) -> None:
     assert learn_services.certificate_for(user, the_module(slug)) is not None
 
 
-def add_learner(username: str, full_name: str, village: Area, phone: str | None = None) -> User:
-    """A learner inserted straight into the tables (quicker than hashing a password)."""
+def add_learner(
+    username: str,
+    full_name: str,
+    village: Area,
+    phone: str | None = None,
+    joined_days_ago: int = 60,
+) -> User:
+    """A learner inserted straight into the tables (quicker than hashing a password).
+
+    Placed in the village `joined_days_ago` days ago, as the demo's people are, so a
+    newcomer's grace period does not hide a requirement already past its date.
+    """
+    joined = utcnow() - timedelta(days=joined_days_ago)
     user = User(
         username=username,
         full_name=full_name,
@@ -185,6 +198,8 @@ def add_learner(username: str, full_name: str, village: Area, phone: str | None 
         area_id=village.id,
         phone=phone,
         is_demo=True,
+        created_at=joined,
+        joined_area_on=vietnam_date(joined),
     )
     db.session.add(user)
     db.session.flush()
@@ -240,12 +255,14 @@ def learner_rows(html: str) -> list[dict]:
         if len(cells) == 1:  # "No learner matches these filters."
             continue
         name, village, status, best, active = cells
+        status, _, optional = status.partition(" also completed: ")
         rows.append(
             {
                 "name": name,
                 "village": village,
                 "status": status.removesuffix(" overdue"),
                 "overdue": status.endswith(" overdue"),
+                "optional": int(optional.removesuffix(" optional") or 0),
                 "best": None if best == "—" else int(best.removesuffix("%")),
                 "active": active,
             }
@@ -258,12 +275,13 @@ def names(html: str) -> list[str]:
 
 
 def sub_area_rows(html: str) -> dict[str, tuple]:
-    """Sub-area name -> (learners, completion %, average best %, overdue), in page order."""
+    """Sub-area name -> (learners, completion % or None when nothing is required there,
+    average best %, overdue), in page order."""
     result = {}
     for name, learners, completion, best, overdue in tables(html).get("Area", []):
         result[name] = (
             int(learners),
-            int(completion.removesuffix("%")),
+            None if completion == "nothing required" else int(completion.removesuffix("%")),
             None if best == "—" else int(best.removesuffix("%")),
             int(overdue),
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import Assignment, AuditEvent, ModuleStatus
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from tests.admin_support import (
     PASSWORD,
     area_id,
@@ -26,7 +27,7 @@ EN = {"Accept-Language": "en"}
 
 
 def in_days(days: int) -> date:
-    return utcnow().date() + timedelta(days=days)
+    return vietnam_today() + timedelta(days=days)
 
 
 def assignments(app) -> list[tuple[int, int, date]]:
@@ -46,11 +47,12 @@ def assignment_id(app) -> int:
         return db.session.scalar(select(Assignment.id).order_by(Assignment.id.desc()))
 
 
-def require(client, module: int, area: int, due: date | str, **kw):
+def require(client, module: int, area: int, due: date | str, grace_days=None, **kw):
     due_on = due.isoformat() if isinstance(due, date) else due
-    return send(
-        client, "/admin/assignments", {"module_id": module, "area_id": area, "due_on": due_on}, **kw
-    )
+    form = {"module_id": module, "area_id": area, "due_on": due_on}
+    if grace_days is not None:
+        form["grace_days"] = grace_days
+    return send(client, "/admin/assignments", form, **kw)
 
 
 # --- required modules --------------------------------------------------------------------
@@ -63,9 +65,8 @@ def test_does_a_required_module_reach_the_learners_home_page(demo, client, auth)
     response = require(client, module, kn, in_days(30))
     assert response.status_code == 302
     assert assignments(demo) == [(module, kn, in_days(30))]
-    assert ("assignment_create", f"cell-meetings-101 due {in_days(30).isoformat()}") in (
-        audit_actions(demo, "assignment_create")
-    )
+    created = f"cell-meetings-101 due {in_days(30).isoformat()}, grace 30 days"
+    assert ("assignment_create", created) in (audit_actions(demo, "assignment_create"))
     listing = text(client.get("/admin/assignments", headers=EN))
     assert "Better cell meetings" in listing and "Kháng Nhật" in listing
     auth.sign_out()
@@ -82,7 +83,7 @@ def test_does_requiring_the_same_module_again_change_the_date(demo, client, auth
     kn = area_id(demo, "Kháng Nhật")
     require(client, module, kn, in_days(30))
     response = require(client, module, kn, in_days(60), follow_redirects=True)
-    assert "its due date has been changed" in text(response)
+    assert "its due date and grace period have been changed" in text(response)
     assert assignments(demo) == [(module, kn, in_days(60))]
     assert len(audit_actions(demo, "assignment_change")) == 1
 
@@ -292,3 +293,86 @@ def test_does_a_province_admin_see_failed_sign_ins_that_belong_to_no_area(demo, 
         assert "nobody-here" not in page, admin
         assert "No event matches." in page, admin
         auth.sign_out()
+
+
+# --- grace periods -------------------------------------------------------------------
+
+
+def graces(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Assignment.grace_days).order_by(Assignment.id)))
+
+
+def test_does_a_new_requirement_take_the_grace_period_the_admin_gives(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    response = require(client, module, kn, in_days(30), grace_days="10")
+    assert response.status_code == 302
+    assert graces(demo) == [10]
+    assert "10 days" in text(client.get("/admin/assignments", headers=EN))
+    # Left empty, a new requirement gets the default 30 days.
+    other = published_module(demo, slug="another-one", title="Another")
+    require(client, other, kn, in_days(30), grace_days="")
+    assert graces(demo) == [10, 30]
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "366", "1.5"])
+def test_is_a_bad_grace_period_refused_with_a_message(demo, client, auth, bad):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    require(client, module, kn, in_days(30))
+    aid = assignment_id(demo)
+    before = row_counts(demo)
+    response = require(client, module, kn, in_days(40), grace_days=bad)
+    assert response.status_code == 200
+    assert "Enter a number of days from 0 to 365." in text(response)
+    response = send(
+        client, f"/admin/assignments/{aid}", {"due_on": in_days(40).isoformat(), "grace_days": bad}
+    )
+    assert response.status_code == 200
+    assert "Enter a number of days from 0 to 365." in text(response)
+    assert row_counts(demo) == before
+    assert assignments(demo) == [(module, kn, in_days(30))] and graces(demo) == [30]
+
+
+def test_can_the_grace_period_of_a_requirement_already_past_its_date_be_changed(demo, client, auth):
+    module = published_module(demo)
+    kn = area_id(demo, "Kháng Nhật")
+    with demo.app_context():
+        db.session.add(Assignment(module_id=module, area_id=kn, due_on=in_days(-7)))
+        db.session.commit()
+    aid = assignment_id(demo)
+    auth.sign_in("admin")
+    page = text(client.get(f"/admin/assignments/{aid}", headers=EN))
+    assert "Grace period" in page and 'value="30"' in page
+    response = send(
+        client, f"/admin/assignments/{aid}", {"due_on": in_days(-7).isoformat(), "grace_days": "5"}
+    )
+    assert response.status_code == 302
+    assert graces(demo) == [5] and assignments(demo) == [(module, kn, in_days(-7))]
+    assert any(
+        "grace 30 days -> " in d and d.endswith("grace 5 days")
+        for _, d in audit_actions(demo, "assignment_change")
+    )
+    # Moving that past date to another past date is still refused.
+    response = send(
+        client, f"/admin/assignments/{aid}", {"due_on": in_days(-3).isoformat(), "grace_days": "5"}
+    )
+    assert "cannot be in the past" in text(response)
+
+
+def test_can_a_committee_member_not_change_a_grace_period(demo, client, auth):
+    module = published_module(demo)
+    kn = area_id(demo, "Kháng Nhật")
+    with demo.app_context():
+        db.session.add(Assignment(module_id=module, area_id=kn, due_on=in_days(7)))
+        db.session.commit()
+    aid = assignment_id(demo)
+    auth.sign_in("committee")
+    response = client.post(
+        f"/admin/assignments/{aid}", data={"due_on": in_days(7).isoformat(), "grace_days": "1"}
+    )
+    assert response.status_code in (400, 403)
+    assert graces(demo) == [30]

@@ -14,6 +14,10 @@ Quận with a date in the past):
     secretary06  Hà Thị Lan        Sơn Nam/Đồng Tâm     nothing
     secretary07  Phùng Văn Minh    Sơn Nam/Tân Tiến     CM done (100%)
     learner2     Ma Thị Bình       Tứ Quận/Cây Nhãn     CM done, DS done: outside Sơn Dương
+
+"Completed" follows the requirements: in Kháng Nhật CM and DS are required, elsewhere
+in Sơn Dương CM alone, so Đức and Minh are completed and An (DS to finish) is not;
+Đức's DS and MI and Hùng's MI are optional certificates, counted apart.
 """
 
 from __future__ import annotations
@@ -76,8 +80,12 @@ HUNG, LAN, MINH = "Quan Văn Hùng", "Hà Thị Lan", "Phùng Văn Minh"
 
 
 def breakdown(html: str) -> dict[str, tuple[int, ...]]:
-    """Per module title: completed, in progress, not started, overdue."""
-    return {row[0]: tuple(int(x) for x in row[1:]) for row in tables(html).get("Module", [])}
+    """Per module title: required for (0 when optional), completed, in progress, not
+    started, overdue."""
+    return {
+        row[0]: tuple(0 if x == "optional" else int(x) for x in row[1:])
+        for row in tables(html).get("Module", [])
+    }
 
 
 def xlsx_cells(response) -> list:
@@ -177,8 +185,8 @@ def test_are_the_district_summary_counts_exactly_right(world, viewer):
     page = html_of(client, f"/reports/areas/{area_id(world, 'Sơn Dương', 'district')}")
     assert summary(page) == {
         "learners": 8,
-        "completed": 1,
-        "in progress": 5,
+        "completed": 2,
+        "in progress": 4,
         "not started": 2,
         "overdue": 5,
     }
@@ -187,12 +195,13 @@ def test_are_the_district_summary_counts_exactly_right(world, viewer):
 def test_are_the_district_sub_area_rows_exactly_right(world, viewer):
     client = viewer("district")
     page = html_of(client, f"/reports/areas/{area_id(world, 'Sơn Dương', 'district')}")
-    # (learners, completion %, average best %, overdue); completion is certificates out
-    # of learners x 3 modules, rounded down; best is the mean of each learner's mean best.
+    # (learners, completion %, average best %, overdue); completion is the required
+    # (learner, module) pairs holding a certificate, rounded down (Kháng Nhật: 1 of 6);
+    # best is the mean of each learner's mean best.
     assert sub_area_rows(page) == {
-        "Kháng Nhật": (3, 11, 70, 2),
+        "Kháng Nhật": (3, 16, 70, 2),
         "Tú Thịnh": (2, 50, 63, 1),
-        "Sơn Nam": (3, 22, 90, 2),
+        "Sơn Nam": (3, 33, 90, 2),
     }
 
 
@@ -200,17 +209,17 @@ def test_does_each_sub_area_have_a_bar_as_long_as_its_completion(world, viewer):
     client = viewer("district")
     page = html_of(client, f"/reports/areas/{area_id(world, 'Sơn Dương', 'district')}")
     bars = re.findall(r'aria-label="(\d+)%"><span class="fill w(\d+)">', page)
-    assert sorted(bars) == sorted([("11", "10"), ("50", "50"), ("22", "20")])
+    assert sorted(bars) == sorted([("16", "15"), ("50", "50"), ("33", "30")])
 
 
 def test_are_the_per_module_counts_of_the_district_exactly_right(world, viewer):
     client = viewer("district")
     page = html_of(client, f"/reports/areas/{area_id(world, 'Sơn Dương', 'district')}")
-    # completed, in progress, not started, overdue
+    # required for (0: optional), completed, in progress, not started, overdue
     assert breakdown(page) == {
-        TITLES[CM]: (3, 3, 2, 5),
-        TITLES[DS]: (1, 1, 6, 0),
-        TITLES[MI]: (2, 0, 6, 0),
+        TITLES[CM]: (8, 3, 3, 2, 5),
+        TITLES[DS]: (3, 1, 1, 6, 0),
+        TITLES[MI]: (0, 2, 0, 6, 0),
     }
 
 
@@ -218,17 +227,18 @@ def test_is_each_district_learners_status_and_best_score_exactly_right(world, vi
     client = viewer("district")
     page = html_of(client, f"/reports/areas/{area_id(world, 'Sơn Dương', 'district')}")
     got = {
-        r["name"]: (r["village"], r["status"], r["overdue"], r["best"]) for r in learner_rows(page)
+        r["name"]: (r["village"], r["status"], r["overdue"], r["best"], r["optional"])
+        for r in learner_rows(page)
     }
     assert got == {
-        AN: ("Lềm", "In progress", False, 80),
-        CUONG: ("Tân Lập", "In progress", True, 60),
-        DUNG: ("Đồng Tâm", "Not started", True, None),
-        DUC: ("Tân Lập", "Completed", False, 87),
-        HOA: ("Hòa Bình", "In progress", True, 40),
-        HUNG: ("Thác Nông", "In progress", True, 80),
-        LAN: ("Đồng Tâm", "Not started", True, None),
-        MINH: ("Tân Tiến", "In progress", False, 100),
+        AN: ("Lềm", "In progress", False, 80, 0),
+        CUONG: ("Tân Lập", "In progress", True, 60, 0),
+        DUNG: ("Đồng Tâm", "Not started", True, None, 0),
+        DUC: ("Tân Lập", "Completed", False, 87, 2),
+        HOA: ("Hòa Bình", "In progress", True, 40, 0),
+        HUNG: ("Thác Nông", "In progress", True, 80, 1),
+        LAN: ("Đồng Tâm", "Not started", True, None, 0),
+        MINH: ("Tân Tiến", "Completed", False, 100, 0),
     }
 
 
@@ -243,7 +253,7 @@ def test_are_the_commune_numbers_exactly_right(world, viewer):
         "overdue": 2,
     }
     assert sub_area_rows(page) == {
-        "Lềm": (1, 33, 80, 0),
+        "Lềm": (1, 50, 80, 0),
         "Tân Lập": (1, 0, 60, 1),
         "Đồng Tâm": (1, 0, None, 1),
     }
@@ -256,7 +266,7 @@ def test_are_the_commune_numbers_exactly_right(world, viewer):
         DUNG: ("Đồng Tâm", "Not started", True, None),
     }
     # DS is required here, but by a date still to come: nobody is overdue for it.
-    assert breakdown(page)[TITLES[DS]] == (0, 1, 2, 0)
+    assert breakdown(page)[TITLES[DS]] == (3, 0, 1, 2, 0)
 
 
 def test_does_a_certificate_clear_only_its_holders_overdue(world, viewer):
@@ -322,8 +332,8 @@ def test_does_a_module_with_a_due_date_to_come_make_nobody_overdue(world, viewer
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("completed", {DUC}),
-        ("in_progress", {AN, CUONG, HOA, HUNG, MINH}),
+        ("completed", {DUC, MINH}),
+        ("in_progress", {AN, CUONG, HOA, HUNG}),
         ("not_started", {DUNG, LAN}),
         ("overdue", {CUONG, DUNG, HOA, HUNG, LAN}),
     ],
@@ -399,7 +409,8 @@ def test_does_a_drill_down_link_keep_the_filters(world, viewer):
 
 # --- sorting, on a commune built for it ----------------------------------------------
 #
-# Minh Thanh commune, every column with distinct values (CM required, due in the past):
+# Minh Thanh commune, every column with distinct values (CM required, due in the past;
+# DS required in Nà Bó too, due in a month):
 #   village   learner          certificates    best per quiz     last active
 #   Cả        Bế Thị Hai       CM, DS, MI      90, 90, 90        3 days ago
 #   Cả        Dương Thị Bốn    CM              CM 76             10 days ago
@@ -421,7 +432,7 @@ A, B, C, D, G, H = sorted(SORT_PEOPLE)
 LEARNER_ORDERS = {
     "name": [A, B, C, D, G, H],
     "village": [B, D, C, G, H, A],  # Cả, Nà Bó, Thanh La; by name within a village
-    "status": [B, A, C, D, H, G],  # completed, in progress, not started
+    "status": [B, D, A, C, H, G],  # completed (CM), in progress, not started
     "best": [G, H, C, D, B, A],  # no score counts as the lowest
     "certs": [G, H, A, C, D, B],
     "active": [G, D, H, B, A, C],  # never active counts as the oldest
@@ -429,17 +440,17 @@ LEARNER_ORDERS = {
 LEARNER_ORDERS_DESC = {
     "name": [H, G, D, C, B, A],
     "village": [A, C, G, H, B, D],
-    "status": [G, A, C, D, H, B],
+    "status": [G, A, C, H, B, D],
     "best": [A, B, D, C, G, H],
     "certs": [B, A, C, D, G, H],
     "active": [C, A, B, H, D, G],
 }
-# learners: Cả 2, Nà Bó 3, Thanh La 1; completion: 66, 11, 33; best: 83, 40, 95;
-# overdue (no CM certificate): 0, 3, 1.
+# learners: Cả 2, Nà Bó 3, Thanh La 1; completion (required pairs with a certificate):
+# 100, 16 (Ba's DS of 6), 0; best: 83, 40, 95; overdue (no CM certificate): 0, 3, 1.
 AREA_ORDERS = {
     "name": ["Cả", "Nà Bó", "Thanh La"],
     "learners": ["Thanh La", "Cả", "Nà Bó"],
-    "completion": ["Nà Bó", "Thanh La", "Cả"],
+    "completion": ["Thanh La", "Nà Bó", "Cả"],
     "best": ["Nà Bó", "Cả", "Thanh La"],
     "overdue": ["Cả", "Thanh La", "Nà Bó"],
 }
@@ -458,6 +469,13 @@ def build_sort_world(app) -> None:
             module_id=modules[CM].id,
             area_id=commune.id,
             due_on=now.date() - timedelta(days=7),
+        )
+    )
+    db.session.add(
+        Assignment(
+            module_id=modules[DS].id,
+            area_id=villages["Nà Bó"].id,
+            due_on=now.date() + timedelta(days=30),
         )
     )
     for index, (name, (village, certs, best, days, lessons)) in enumerate(
@@ -503,9 +521,9 @@ def test_does_the_sort_commune_show_the_numbers_the_orders_rely_on(sort_world, e
     auth.sign_in("district")
     page = html_of(client, f"/reports/areas/{commune}")
     assert sub_area_rows(page) == {
-        "Cả": (2, 66, 83, 0),
-        "Nà Bó": (3, 11, 40, 3),
-        "Thanh La": (1, 33, 95, 1),
+        "Cả": (2, 100, 83, 0),
+        "Nà Bó": (3, 16, 40, 3),
+        "Thanh La": (1, 0, 95, 1),
     }
 
 
@@ -613,13 +631,16 @@ def test_do_pages_keep_the_filters_and_the_sort(crowded_lem, viewer):
 def _export_rows_as_page(rows: list[list]) -> list[dict]:
     """Export rows (header dropped) reduced to what the page shows."""
     result = []
-    for name, _username, _phone, village, status, _certs, best, overdue, _active in rows:
+    for row in rows:
+        name, _username, _phone, village, status, _required, _done, optional = row[:8]
+        _certs, best, overdue, _active = row[8:]
         result.append(
             {
                 "name": name,
                 "village": village,
                 "status": status,
                 "overdue": int(overdue) > 0,
+                "optional": int(optional),
                 "best": None if best in ("", None) else int(best),
             }
         )
@@ -643,7 +664,13 @@ def test_do_the_learner_export_numbers_equal_the_page(world, viewer, fmt, query)
     assert response.status_code == 200
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0][:5] == ["Name", "Username", "Phone", "Village", "Status"]
-    assert _export_rows_as_page(rows[1:]) == _page_rows(page)
+    exported = _export_rows_as_page(rows[1:])
+    if "module=" in query:
+        # With one module chosen the page shows no optional count; the export's columns
+        # then describe that module alone.
+        for row in exported:
+            row["optional"] = 0
+    assert exported == _page_rows(page)
     if "status=" not in query and "q=" not in query:
         # Without a status or name filter the rows add up to the summary's counts.
         statuses = Counter(row[4] for row in rows[1:])
@@ -652,7 +679,7 @@ def test_do_the_learner_export_numbers_equal_the_page(world, viewer, fmt, query)
         assert statuses["Completed"] == counts["completed"]
         assert statuses["In progress"] == counts["in progress"]
         assert statuses["Not started"] == counts["not started"]
-        assert sum(1 for row in rows[1:] if int(row[7]) > 0) == counts["overdue"]
+        assert sum(1 for row in rows[1:] if int(row[10]) > 0) == counts["overdue"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -660,11 +687,41 @@ def test_does_the_learner_export_hold_the_numbers_of_each_learner(world, viewer,
     client = viewer("committee")
     response = client.get(f"/reports/areas/{area_id(world, 'Kháng Nhật')}/learners.{fmt}")
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
-    body = {row[0]: [str(v) if v is not None else "" for v in row[1:8]] for row in rows[1:]}
+    assert rows[0][4:9] == [
+        "Status",
+        "Required modules",
+        "Required completed",
+        "Optional completed",
+        "Certificates",
+    ]
+    body = {row[0]: [str(v) if v is not None else "" for v in row[1:11]] for row in rows[1:]}
+    # CM and DS are required in Kháng Nhật: An has CM's certificate and not yet DS's.
     assert body == {
-        AN: ["learner", "0912000001", "Lềm", "In progress", "1", "80", "0"],
-        CUONG: ["secretary01", "0987000001", "Tân Lập", "In progress", "0", "60", "1"],
-        DUNG: ["secretary02", "0987000002", "Đồng Tâm", "Not started", "0", "", "1"],
+        AN: ["learner", "0912000001", "Lềm", "In progress", "2", "1", "0", "1", "80", "0"],
+        CUONG: [
+            "secretary01",
+            "0987000001",
+            "Tân Lập",
+            "In progress",
+            "2",
+            "0",
+            "0",
+            "0",
+            "60",
+            "1",
+        ],
+        DUNG: [
+            "secretary02",
+            "0987000002",
+            "Đồng Tâm",
+            "Not started",
+            "2",
+            "0",
+            "0",
+            "0",
+            "",
+            "1",
+        ],
     }
 
 
@@ -688,7 +745,7 @@ def test_do_the_sub_area_export_numbers_equal_the_page(world, viewer, fmt, query
     exported = {
         row[0]: (
             int(row[1]),
-            int(row[3]),
+            None if row[3] == "nothing required" else int(row[3]),
             None if row[4] in ("", None) else int(row[4]),
             int(row[5]),
         )
@@ -712,7 +769,14 @@ def test_do_the_per_module_export_numbers_equal_the_page(world, viewer, fmt, who
     response = client.get(f"/reports/areas/{area}/modules.{fmt}")
     assert response.status_code == 200
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
-    assert rows[0] == ["Module", "Completed", "In progress", "Not started", "Overdue"]
+    assert rows[0] == [
+        "Module",
+        "Required for",
+        "Completed",
+        "In progress",
+        "Not started",
+        "Overdue",
+    ]
     exported = {row[0]: tuple(int(x) for x in row[1:]) for row in rows[1:]}
     assert exported == breakdown(page)
     assert len(exported) == 3
@@ -958,12 +1022,12 @@ def test_does_a_deactivated_learner_disappear_from_the_counts(world, viewer):
     page = html_of(client, f"/reports/areas/{district}")
     assert summary(page) == {
         "learners": 7,
-        "completed": 1,
-        "in progress": 4,
+        "completed": 2,
+        "in progress": 3,
         "not started": 2,
         "overdue": 4,
     }
-    assert sub_area_rows(page)["Kháng Nhật"] == (2, 16, 80, 1)
+    assert sub_area_rows(page)["Kháng Nhật"] == (2, 25, 80, 1)
     assert CUONG not in names(page)
     assert CUONG not in html_of(client, f"/reports/areas/{district}/overdue")
     exported = read_csv(client.get(f"/reports/areas/{district}/learners.csv"))

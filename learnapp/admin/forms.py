@@ -31,8 +31,9 @@ from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
 from learnapp.forms import CheckedForm, IdField
 from learnapp.ids import parse_id
+from learnapp.learn.requirements import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
 from learnapp.models import Area, Module, ModuleStatus, Role, User
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from learnapp.models.org import LEVELS
 
 ROLE_LABELS = {
@@ -67,7 +68,7 @@ AUDIT_ACTION_LABELS = {
     "area_rename": _l("Area renamed"),
     "area_move": _l("Area moved"),
     "assignment_create": _l("Module made required"),
-    "assignment_change": _l("Due date changed"),
+    "assignment_change": _l("Due date or grace period changed"),
     "assignment_delete": _l("Module no longer required"),
     "settings_change": _l("Settings changed"),
     "module_create": _l("Module created"),
@@ -80,6 +81,8 @@ AUDIT_ACTION_LABELS = {
     "out_of_scope": _l("Refused: another area"),
     "rate_limited": _l("Refused: too many attempts"),
 }
+
+GRACE_MESSAGE = _l("Enter a number of days from 0 to %(max)s.", max=MAX_GRACE_DAYS)
 
 # What a DomainError code from a service means, in the person's words.
 ERROR_MESSAGES = {
@@ -102,6 +105,7 @@ ERROR_MESSAGES = {
     "area_name_taken": _l("There is already an area with this name in the same place."),
     "module_not_published": _l("Only a published module can be required."),
     "due_in_past": _l("The due date cannot be in the past."),
+    "bad_grace_days": GRACE_MESSAGE,
     "import_expired": _l("This preview is too old. Please upload the file again."),
 }
 
@@ -384,8 +388,41 @@ class DueDateField(DateField):
 
 
 def _not_in_past(form: CheckedForm, field: DueDateField) -> None:
-    if field.data is not None and field.data < utcnow().date():
+    # A date already past may stay as it was (to change only the grace period).
+    unchanged = field.data == field.object_data
+    if field.data is not None and not unchanged and field.data < vietnam_today():
         raise ValidationError(ERROR_MESSAGES["due_in_past"])
+
+
+class GraceDaysField(IntegerField):
+    """A whole number of days, with our own words when it is not one."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(GRACE_MESSAGE)) from None
+
+
+GRACE_HELP = _l(
+    "Someone placed in the area later is due this many days after the day they joined, "
+    "if that is after the due date. Left empty: 30 days for a new requirement, unchanged "
+    "for an existing one."
+)
+
+
+def _grace_days_field(label: str) -> GraceDaysField:
+    # Left empty: the default on a new requirement, unchanged on an existing one.
+    return GraceDaysField(
+        label,
+        default=DEFAULT_GRACE_DAYS,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_GRACE_DAYS, message=GRACE_MESSAGE),
+        ],
+        description=GRACE_HELP,
+    )
 
 
 class AssignmentForm(CheckedForm):
@@ -397,6 +434,7 @@ class AssignmentForm(CheckedForm):
         _l("Due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
+    grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
 
     def __init__(self, admin: User, language: str, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -421,6 +459,7 @@ class DueDateForm(CheckedForm):
         _l("New due date"),
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
+    grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
 
 
 class PeopleFilterForm(CheckedForm):

@@ -31,7 +31,7 @@ from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_usern
 from learnapp.errors import DomainError
 from learnapp.forms import control_characters
 from learnapp.models import Area, AuditEvent, Role, RoleGrant, User
-from learnapp.models.base import utcnow
+from learnapp.models.base import utcnow, vietnam_today
 
 COLUMNS = ("full_name", "phone", "village", "commune", "username", "role")
 REQUIRED_COLUMNS = ("full_name", "village")
@@ -647,7 +647,10 @@ def apply_import(admin: User, check: ImportCheck, filename: str) -> ImportResult
             person.full_name = row.full_name
             if row.phone_value:
                 person.phone = row.phone_value
-            person.area_id = row.area_id
+            if person.area_id != row.area_id:
+                # Moved by the sheet: due dates count from today (see User.place_in).
+                person.area_id = row.area_id
+                person.joined_area_on = vietnam_today()
             if fields:
                 events.append(
                     ("account_edit", person.id, row.area_id, "import: " + ", ".join(fields))

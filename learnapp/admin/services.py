@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from learnapp import audit, db, site_settings
 from learnapp.auth.services import create_user, hash_password, normalise_phone
 from learnapp.errors import DomainError
+from learnapp.learn.requirements import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
 from learnapp.models import (
     Area,
     AreaClosure,
@@ -31,7 +32,7 @@ from learnapp.models import (
     RoleGrant,
     User,
 )
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from learnapp.models.org import LEVELS
 from learnapp.name_search import fold, name_pattern
 from learnapp.org import services as org
@@ -251,7 +252,7 @@ def update_person(admin: User, person: User, edit: PersonEdit) -> list[str]:
         person.phone = phone
         changed.append("phone")
     if edit.area.id != person.area_id:
-        person.area = edit.area
+        person.place_in(edit.area)
         changed.append("area")
     if changed:
         audit.record("account_edit", actor=admin, subject=person, detail=", ".join(changed))
@@ -549,23 +550,33 @@ def find_assignment(admin: User, assignment_id: int) -> Assignment | None:
 
 
 def set_assignment(
-    admin: User, module: Module, area: Area, due_on: date
+    admin: User,
+    module: Module,
+    area: Area,
+    due_on: date,
+    grace_days: int | None = None,
 ) -> tuple[Assignment, bool]:
-    """Require a module in an area by a date; an existing one gets the new date. True: created."""
+    """Require a module in an area by a date; an existing one gets the new date and grace
+    (None: the default grace for a new one, unchanged for an existing one). True: created."""
     if not in_scope(admin, area.id):
         raise DomainError("outside_scope")
     if module.status != ModuleStatus.PUBLISHED:
         raise DomainError("module_not_published")
-    if due_on < utcnow().date():
-        raise DomainError("due_in_past")
+    _check_due(due_on, grace_days)
     existing = db.session.scalar(
         select(Assignment).where(Assignment.module_id == module.id, Assignment.area_id == area.id)
     )
     if existing is not None:
-        change_due_date(admin, existing, due_on)
+        change_due_date(admin, existing, due_on, grace_days)
         return existing, False
+    if grace_days is None:
+        grace_days = DEFAULT_GRACE_DAYS
     assignment = Assignment(
-        module_id=module.id, area_id=area.id, due_on=due_on, created_by_id=admin.id
+        module_id=module.id,
+        area_id=area.id,
+        due_on=due_on,
+        grace_days=grace_days,
+        created_by_id=admin.id,
     )
     db.session.add(assignment)
     db.session.flush()
@@ -573,26 +584,41 @@ def set_assignment(
         "assignment_create",
         actor=admin,
         area_id=area.id,
-        detail=f"{module.slug} due {due_on.isoformat()}",
+        detail=f"{module.slug} due {due_on.isoformat()}, grace {grace_days} days",
     )
     return assignment, True
 
 
-def change_due_date(admin: User, assignment: Assignment, due_on: date) -> None:
-    """Move an assignment's due date (not into the past)."""
+def _check_due(due_on: date, grace_days: int | None, unchanged: date | None = None) -> None:
+    # Due dates are Vietnam days: "today" is Vietnam's, not the server's UTC day. A date
+    # already past may stay as it is while the grace period changes.
+    if due_on != unchanged and due_on < vietnam_today():
+        raise DomainError("due_in_past")
+    if grace_days is not None and not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise DomainError("bad_grace_days")
+
+
+def change_due_date(
+    admin: User, assignment: Assignment, due_on: date, grace_days: int | None = None
+) -> None:
+    """Move an assignment's due date (not into the past) and, if given, its grace period."""
     if not in_scope(admin, assignment.area_id):
         raise DomainError("outside_scope")
-    if due_on < utcnow().date():
-        raise DomainError("due_in_past")
-    if assignment.due_on == due_on:
+    _check_due(due_on, grace_days, unchanged=assignment.due_on)
+    if grace_days is None:
+        grace_days = assignment.grace_days
+    if assignment.due_on == due_on and assignment.grace_days == grace_days:
         return
-    old = assignment.due_on
+    old = f"{assignment.due_on.isoformat()}, grace {assignment.grace_days} days"
     assignment.due_on = due_on
+    assignment.grace_days = grace_days
     audit.record(
         "assignment_change",
         actor=admin,
         area_id=assignment.area_id,
-        detail=f"{assignment.module.slug} due {old.isoformat()} -> {due_on.isoformat()}",
+        detail=(
+            f"{assignment.module.slug} due {old} -> {due_on.isoformat()}, grace {grace_days} days"
+        ),
     )
     db.session.flush()
 

@@ -663,7 +663,11 @@ def assignments():
     if form.validate_on_submit():
         try:
             _assignment, created = services.set_assignment(
-                admin, form.module, form.area, form.due_on.data
+                admin,
+                form.module,
+                form.area,
+                form.due_on.data,
+                form.grace_days.data,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -673,7 +677,10 @@ def assignments():
             flash(
                 _("The module is now required.")
                 if created
-                else _("This module was already required there: its due date has been changed."),
+                else _(
+                    "This module was already required there: its due date and grace period "
+                    "have been changed."
+                ),
                 "success",
             )
             return redirect(url_for(".assignments"))
@@ -694,16 +701,16 @@ def _load_assignment(assignment_id: int) -> Assignment:
 @roles_required(Role.ADMIN)
 def assignment(assignment_id: int):
     assignment = _load_assignment(assignment_id)
-    form = DueDateForm(data={"due_on": assignment.due_on})
+    form = DueDateForm(data={"due_on": assignment.due_on, "grace_days": assignment.grace_days})
     if form.validate_on_submit():
         try:
-            services.change_due_date(_admin(), assignment, form.due_on.data)
+            services.change_due_date(_admin(), assignment, form.due_on.data, form.grace_days.data)
         except DomainError as exc:
             db.session.rollback()
             form.due_on.errors.append(_message(exc))
         else:
             db.session.commit()
-            flash(_("The due date has been changed."), "success")
+            flash(_("The due date and grace period have been saved."), "success")
             return redirect(url_for(".assignments"))
     return render_template(
         "admin/assignment.html",

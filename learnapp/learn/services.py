@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db, site_settings
-from learnapp.learn import certificate_codes, progress
+from learnapp.learn import certificate_codes, progress, requirements
 from learnapp.models import (
     Area,
     AreaClosure,
-    Assignment,
     Certificate,
     CompletionRule,
     Lesson,
@@ -58,8 +57,12 @@ class ModuleState:
             1 if self.quiz_passed and rule != CompletionRule.LESSONS else 0
         )
 
+    @property
+    def is_required(self) -> bool:
+        return self.due_on is not None
+
     def is_overdue(self, today: date) -> bool:
-        return self.due_on is not None and not self.is_complete and today > self.due_on
+        return requirements.is_overdue(self.due_on, self.is_complete, today)
 
 
 def published_modules() -> list[Module]:
@@ -80,19 +83,6 @@ def published_module(slug: str) -> Module | None:
 
 def active_lessons(module: Module) -> list[Lesson]:
     return [lesson for lesson in module.lessons if not lesson.is_retired]
-
-
-def due_dates(user: User) -> dict[int, date]:
-    """Per module, the earliest due date of an assignment covering the user's area."""
-    if user.area_id is None:
-        return {}
-    rows = db.session.execute(
-        select(Assignment.module_id, func.min(Assignment.due_on))
-        .join(AreaClosure, AreaClosure.ancestor_id == Assignment.area_id)
-        .where(AreaClosure.descendant_id == user.area_id)
-        .group_by(Assignment.module_id)
-    )
-    return dict(rows.all())
 
 
 def done_lesson_ids(user: User, module_ids: list[int] | None = None) -> set[int]:
@@ -121,7 +111,7 @@ def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
             )
         )
     }
-    dues = due_dates(user)
+    dues = requirements.due_dates(user)
     states = []
     for module in modules:
         lessons = active_lessons(module)
@@ -144,6 +134,12 @@ def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
 
 def next_lesson(module: Module, done: set[int]) -> Lesson | None:
     return next((lesson for lesson in active_lessons(module) if lesson.id not in done), None)
+
+
+def is_completed(states: list[ModuleState]) -> bool:
+    """Completed as `learnapp.learn.requirements` defines it, from the published states."""
+    required = [st for st in states if st.is_required]
+    return requirements.is_completed(len(required), sum(st.is_complete for st in required))
 
 
 def ordered_for_learner(states: list[ModuleState]) -> list[ModuleState]:

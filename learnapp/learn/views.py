@@ -33,7 +33,7 @@ from learnapp.models import (
     QuizAttempt,
     User,
 )
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
@@ -69,12 +69,16 @@ def home():
         if state.quiz is not None and not state.quiz_passed:
             continue_to = (state.module, None, state.quiz)
             break
+    required = [st for st in states if st.is_required]
     return render_template(
         "learn/home.html",
         states=states,
         continue_to=continue_to,
+        required_total=len(required),
+        required_done=sum(st.is_complete for st in required),
+        completed=services.is_completed(states),
         language=content_language(),
-        today=utcnow().date(),
+        today=vietnam_today(),
     )
 
 
@@ -103,7 +107,7 @@ def module(slug: str):
         aids=aids,
         quiz_summary=quiz_summary,
         language=content_language(),
-        today=utcnow().date(),
+        today=vietnam_today(),
     )
 
 

@@ -12,6 +12,9 @@ from learnapp.db import Base
 from learnapp.models.base import str_enum, utcnow
 from learnapp.models.content import Module
 
+# A newcomer's days to meet a requirement whose date has passed (admins may change it).
+DEFAULT_GRACE_DAYS = 30
+
 
 class AttemptStatus(enum.StrEnum):
     OPEN = "open"
@@ -152,6 +155,11 @@ class Assignment(Base):
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date]
+    # Days a person placed in the area later gets, counted from the day they joined:
+    # their due date is the later of due_on and that (see learnapp.learn.requirements).
+    grace_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_GRACE_DAYS, server_default=text(str(DEFAULT_GRACE_DAYS))
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base
-from learnapp.models.base import str_enum, utcnow
+from learnapp.models.base import str_enum, utcnow, vietnam_today
 from learnapp.models.org import Area
 
 
@@ -36,6 +36,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Vietnam day the person was placed in their current area (created there or
+    # moved): due dates count the assignment's grace period from it.
+    joined_area_on: Mapped[date] = mapped_column(default=vietnam_today)
     last_sign_in_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None]
     # Set when an admin deletes the person: the row stays as a nameless placeholder
@@ -61,6 +64,12 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    def place_in(self, area: Area) -> None:
+        """Move the person to another area; their due dates start again from today."""
+        if area.id != self.area_id:
+            self.area = area
+            self.joined_area_on = vietnam_today()
 
     def roles(self) -> set[Role]:
         return {g.role for g in self.grants}

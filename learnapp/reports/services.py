@@ -33,7 +33,9 @@ class SubAreaRow:
     level: str
     learners: int
     completed: int
-    completion: int  # percent of (learners x modules) certificates
+    # Percent of the required (learner, module) pairs holding a certificate; None when
+    # nothing is required of anyone there (the page says so instead of 0%).
+    completion: int | None
     average_best: int | None
     overdue: int
 
@@ -45,7 +47,11 @@ class Summary:
     in_progress: int = 0
     not_started: int = 0
     overdue: int = 0
+    required: int = 0  # in the per-module table: learners the module is required of
     certificates: int = 0
+    optional_done: int = 0
+    needed: int = 0
+    needed_done: int = 0
     best_sum: float = 0.0
     best_count: int = 0
 
@@ -53,10 +59,24 @@ class Summary:
     def average_best(self) -> float | None:
         return self.best_sum / self.best_count if self.best_count else None
 
+    @property
+    def completion(self) -> int | None:
+        """Percent of what is required that is done; None when nothing is required."""
+        return _percent(self.needed_done, self.needed) if self.needed else None
+
     def add(self, row: Row) -> None:
-        for name in ("learners", "completed", "in_progress", "not_started", "overdue"):
+        for name in (
+            "learners",
+            "completed",
+            "in_progress",
+            "not_started",
+            "overdue",
+            "certificates",
+            "optional_done",
+            "needed",
+            "needed_done",
+        ):
             setattr(self, name, getattr(self, name) + row._mapping[name])
-        self.certificates += row.certificates
         self.best_sum += float(row.best_sum or 0)
         self.best_count += row.best_count
 
@@ -64,7 +84,6 @@ class Summary:
 @dataclass
 class Dashboard:
     area: Area
-    modules_needed: int
     summary: Summary
     sub_areas: list[SubAreaRow]
     learners: list[Row]
@@ -81,16 +100,12 @@ def modules() -> list[Module]:
     )
 
 
-def _modules_needed(module_id: int | None) -> int:
-    return int(db.session.scalar(queries.module_count(module_id)) or 0)
-
-
 def _percent(part: float, whole: float) -> int:
     return int(part * 100 // whole) if whole else 0
 
 
-def _buckets(area: Area, facts, needed: int) -> dict[int, Row]:  # noqa: ANN001
-    return {r.bucket: r for r in db.session.execute(queries.buckets(facts, area.id, needed))}
+def _buckets(area: Area, facts) -> dict[int, Row]:  # noqa: ANN001
+    return {r.bucket: r for r in db.session.execute(queries.buckets(facts, area.id))}
 
 
 def summary_of(buckets: dict[int, Row]) -> Summary:
@@ -103,13 +118,12 @@ def summary_of(buckets: dict[int, Row]) -> Summary:
 def sub_area_rows(
     area: Area,
     facts,  # noqa: ANN001
-    needed: int,
     sort: str,
     descending: bool,
     buckets: dict[int, Row] | None = None,
 ) -> list[SubAreaRow]:
     if buckets is None:
-        buckets = _buckets(area, facts, needed)
+        buckets = _buckets(area, facts)
     children = db.session.execute(
         select(Area.id, Area.name, Area.level).where(Area.parent_id == area.id)
     ).all()
@@ -125,7 +139,7 @@ def sub_area_rows(
                 level=child.level,
                 learners=figures.learners,
                 completed=figures.completed,
-                completion=_percent(figures.certificates, figures.learners * needed),
+                completion=figures.completion,
                 average_best=round(figures.average_best)
                 if figures.average_best is not None
                 else None,
@@ -136,7 +150,7 @@ def sub_area_rows(
     key = {
         "name": lambda r: r.name.casefold(),
         "learners": lambda r: r.learners,
-        "completion": lambda r: r.completion,
+        "completion": lambda r: -1 if r.completion is None else r.completion,
         "best": lambda r: -1 if r.average_best is None else r.average_best,
         "overdue": lambda r: r.overdue,
     }.get(sort, lambda r: r.name.casefold())
@@ -150,9 +164,9 @@ def _ordering(column, full_name, user_id, descending: bool) -> tuple:  # noqa: A
     return ordered, asc(full_name), asc(user_id)
 
 
-def learner_rows(facts, filters: Filters, needed: int, sort: str, descending: bool):  # noqa: ANN001, ANN201
+def learner_rows(facts, filters: Filters, sort: str, descending: bool):  # noqa: ANN001, ANN201
     """The filtered, sorted learner query (not yet paginated)."""
-    base = queries.filtered(facts, filters, needed).subquery("rows")
+    base = queries.filtered(facts, filters).subquery("rows")
     query = select(base, Area.name.label("village")).join(Area, Area.id == base.c.area_id)
     column = LEARNER_SORTS.get(sort, "full_name")
     order_col = Area.name if column == "village" else base.c[column]
@@ -190,11 +204,10 @@ def dashboard(
 ) -> Dashboard:
     """Everything the committee page shows, in a fixed number of queries."""
     facts = queries.learner_facts(area.id, filters.module_id, today)
-    needed = _modules_needed(filters.module_id)
-    buckets = _buckets(area, facts, needed)
+    buckets = _buckets(area, facts)
     summary = summary_of(buckets)
     if filters.search and filters.status:
-        counted = learner_rows(facts, filters, needed, sort, descending).subquery()
+        counted = learner_rows(facts, filters, sort, descending).subquery()
         total = db.session.scalar(select(func.count()).select_from(counted))
     elif filters.search:
         counted = queries.learners_in(area.id, filters.search).subquery()
@@ -212,20 +225,17 @@ def dashboard(
             today,
             user_ids=_page_first(area, filters, sort, descending, page),
         )
-        learners = db.session.execute(
-            learner_rows(page_facts, Filters(), needed, sort, descending)
-        ).all()
+        learners = db.session.execute(learner_rows(page_facts, Filters(), sort, descending)).all()
     else:
         learners = db.session.execute(
-            learner_rows(facts, filters, needed, sort, descending)
+            learner_rows(facts, filters, sort, descending)
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         ).all()
     return Dashboard(
         area=area,
-        modules_needed=needed,
         summary=summary,
-        sub_areas=sub_area_rows(area, facts, needed, area_sort, area_descending, buckets),
+        sub_areas=sub_area_rows(area, facts, area_sort, area_descending, buckets),
         learners=learners,
         total_learners=total,
         page=page,
@@ -234,16 +244,24 @@ def dashboard(
 
 
 def module_breakdown(area: Area, today: date) -> list[tuple[Module, Row | Summary]]:
-    """Per published module: learners, completed, in progress, not started, overdue."""
+    """Per published module: learners, required of, completed, in progress, not started,
+    overdue."""
     rows = {r.module_id: r for r in db.session.execute(queries.module_breakdown(area.id, today))}
     # A module nobody in the area can see yet still gets its row of zeros.
     return [(module, rows.get(module.id) or Summary()) for module in modules()]
 
 
+def learner_status(person: User, today: date) -> Row | None:
+    """One learner's row of the learner table (status, required and optional counts)."""
+    if person.area_id is None:
+        return None
+    facts = queries.learner_facts(person.area_id, None, today, user_ids=[person.id])
+    return db.session.execute(queries.filtered(facts, Filters())).first()
+
+
 def all_learner_rows(area: Area, filters: Filters, today: date, sort: str, descending: bool):  # noqa: ANN201
     facts = queries.learner_facts(area.id, filters.module_id, today)
-    needed = _modules_needed(filters.module_id)
-    return db.session.execute(learner_rows(facts, filters, needed, sort, descending)).all()
+    return db.session.execute(learner_rows(facts, filters, sort, descending)).all()
 
 
 def overdue_rows(area: Area, today: date) -> list[Row]:

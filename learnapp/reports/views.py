@@ -21,7 +21,7 @@ from learnapp.models import (
     QuizAttempt,
     Role,
 )
-from learnapp.models.base import utcnow
+from learnapp.models.base import vietnam_today
 from learnapp.org.services import ancestors
 from learnapp.reports import exports, services
 from learnapp.reports.forms import STATUS_LABELS, FilterForm
@@ -70,7 +70,7 @@ def area(area_id: int):
     area = load_area(area_id, Role.COMMITTEE)
     modules = services.modules()
     form, filters = _filter_form(modules)
-    today = utcnow().date()
+    today = vietnam_today()
     data = services.dashboard(
         area,
         filters,
@@ -101,6 +101,9 @@ def _learner_headers() -> list[str]:
         _("Phone"),
         _("Village"),
         _("Status"),
+        _("Required modules"),
+        _("Required completed"),
+        _("Optional completed"),
         _("Certificates"),
         _("Best score (%)"),
         _("Overdue modules"),
@@ -120,7 +123,14 @@ def _area_headers() -> list[str]:
 
 
 def _module_headers() -> list[str]:
-    return [_("Module"), _("Completed"), _("In progress"), _("Not started"), _("Overdue")]
+    return [
+        _("Module"),
+        _("Required for"),
+        _("Completed"),
+        _("In progress"),
+        _("Not started"),
+        _("Overdue"),
+    ]
 
 
 @bp.get("/areas/<int:area_id>/<any(learners,'sub-areas',modules):table>.<any(csv,xlsx):fmt>")
@@ -129,7 +139,7 @@ def export(area_id: int, table: str, fmt: str):
     area = load_area(area_id, Role.COMMITTEE)
     modules = services.modules()
     form, filters = _filter_form(modules)
-    today = utcnow().date()
+    today = vietnam_today()
     name = f"{table}-{area.id}-{today.isoformat()}"
     if table == "modules":
         language = content_language()
@@ -140,6 +150,7 @@ def export(area_id: int, table: str, fmt: str):
             (
                 [
                     module.text(language).title,
+                    row.required,
                     row.completed,
                     row.in_progress,
                     row.not_started,
@@ -150,16 +161,22 @@ def export(area_id: int, table: str, fmt: str):
         )
     if table == "sub-areas":
         facts = services.queries.learner_facts(area.id, filters.module_id, today)
-        needed = services._modules_needed(filters.module_id)
         rows = services.sub_area_rows(
-            area, facts, needed, form.asort.data or "name", form.adir.data == "desc"
+            area, facts, form.asort.data or "name", form.adir.data == "desc"
         )
         return exports.respond(
             fmt,
             name,
             _area_headers(),
             (
-                [r.name, r.learners, r.completed, r.completion, r.average_best, r.overdue]
+                [
+                    r.name,
+                    r.learners,
+                    r.completed,
+                    r.completion if r.completion is not None else _("nothing required"),
+                    r.average_best,
+                    r.overdue,
+                ]
                 for r in rows
             ),
         )
@@ -177,6 +194,9 @@ def export(area_id: int, table: str, fmt: str):
                 r.phone,
                 r.village,
                 str(STATUS_LABELS[r.status]),
+                r.required,
+                r.required_done,
+                r.optional_done,
                 r.certs,
                 round(r.best) if r.best is not None else None,
                 r.overdue,
@@ -192,7 +212,7 @@ def export(area_id: int, table: str, fmt: str):
 @roles_required(Role.COMMITTEE)
 def overdue(area_id: int, fmt: str | None = None):
     area = load_area(area_id, Role.COMMITTEE)
-    today = utcnow().date()
+    today = vietnam_today()
     titles = {m.id: m.text(content_language()).title for m in services.modules()}
     if fmt:
         rows = services.overdue_rows(area, today)
@@ -262,9 +282,12 @@ def person(user_id: int):
     ).all()
     if person.area is None:
         abort(404)
+    today = vietnam_today()
     return render_template(
         "reports/person.html",
         person=person,
+        status=services.learner_status(person, today),
+        status_labels=STATUS_LABELS,
         states=states,
         done=done,
         attempts=attempts,
@@ -272,7 +295,7 @@ def person(user_id: int):
         titles=_titles({module_id for _attempt, module_id in attempts}, modules),
         breadcrumbs=_breadcrumbs(person.area),
         language=content_language(),
-        today=utcnow().date(),
+        today=today,
     )
 
 
