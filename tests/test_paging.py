@@ -13,13 +13,14 @@ from sqlalchemy import select
 from learnapp import db
 from learnapp.admin.services import CARDS_PER_PAGE
 from learnapp.models import Area, Assignment, Role, RoleGrant, User
-from learnapp.models.base import utcnow
+from learnapp.models.base import utcnow, vietnam_today
 from learnapp.reports.services import OVERDUE_PAGE_SIZE
 from tests.admin_support import published_module
 
 
 def add_learners(app, count: int) -> int:
-    """`count` learners in Lềm, straight into the tables; returns Lềm's id."""
+    """`count` learners in Lềm since 60 days (past any grace period), straight into the
+    tables; returns Lềm's id."""
     with app.app_context():
         village = db.session.scalar(select(Area).where(Area.name == "Lềm"))
         for n in range(count):
@@ -28,6 +29,7 @@ def add_learners(app, count: int) -> int:
                 full_name=f"Người {n:05d}",
                 password_hash="not-a-real-hash",
                 area_id=village.id,
+                joined_area_on=vietnam_today() - timedelta(days=60),
                 is_demo=True,
             )
             db.session.add(user)
