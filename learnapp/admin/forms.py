@@ -376,15 +376,24 @@ class MoveAreaForm(CheckedForm):
         self.parent = db.session.get(Area, parent_id)
 
 
-class DueDateField(DateField):
-    """A date from the browser's date picker, with our own words when it is not one."""
+class _InOurWords:
+    """A field whose value the browser sends as text: when it does not parse, the
+    message is ours (in the person's language), not WTForms' own."""
+
+    invalid_message: str
 
     def process_formdata(self, valuelist: list) -> None:
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError:
             self.data = None
-            raise ValueError(str(_l("Enter a date, for example 31/12/2025."))) from None
+            raise ValueError(str(self.invalid_message)) from None
+
+
+class DueDateField(_InOurWords, DateField):
+    """A date from the browser's date picker."""
+
+    invalid_message = _l("Enter a date, for example 31/12/2025.")
 
 
 def _not_in_past(form: CheckedForm, field: DueDateField) -> None:
@@ -394,15 +403,10 @@ def _not_in_past(form: CheckedForm, field: DueDateField) -> None:
         raise ValidationError(ERROR_MESSAGES["due_in_past"])
 
 
-class GraceDaysField(IntegerField):
-    """A whole number of days, with our own words when it is not one."""
+class GraceDaysField(_InOurWords, IntegerField):
+    """A whole number of days."""
 
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(GRACE_MESSAGE)) from None
+    invalid_message = GRACE_MESSAGE
 
 
 GRACE_HELP = _l(

@@ -82,3 +82,12 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base: str, username: str = "learner") -> None:
+    """Sign in through the form as a demo account and land on the home page."""
+    page.goto(base + "/sign-in")
+    page.fill("input[name=identifier]", username)
+    page.fill("input[name=password]", "learnapp-demo")
+    page.click("form[action$='/sign-in'] button[type=submit]")
+    page.wait_for_url(base + "/")

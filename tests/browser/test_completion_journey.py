@@ -20,6 +20,7 @@ from learnapp import db
 from learnapp.auth.services import create_user
 from learnapp.models import Assignment, Role
 from learnapp.models.base import vietnam_today
+from tests.browser.conftest import sign_in
 from tests.reports_support import (
     CM,
     DS,
@@ -71,14 +72,6 @@ def world(demo):
         )
         db.session.commit()
     return demo
-
-
-def sign_in(phone, live_server: str, username: str) -> None:
-    phone.goto(live_server + "/sign-in")
-    phone.fill("input[name=identifier]", username)
-    phone.fill("input[name=password]", "learnapp-demo")
-    phone.click("form[action$='/sign-in'] button[type=submit]")
-    phone.wait_for_url(live_server + "/")
 
 
 def fits(phone) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import Certificate, Module, QuizAttempt
+from tests.browser.conftest import sign_in
 from tests.factories import (
     answer_values,
     import_into,
@@ -210,14 +211,6 @@ def write_wide_module(app, tmp_path: Path) -> None:
         images={"wide.png": wide_png()},
     )
     import_into(app, root)
-
-
-def sign_in(phone, live_server: str) -> None:
-    phone.goto(live_server + "/sign-in")
-    phone.fill("input[name=identifier]", "learner")
-    phone.fill("input[name=password]", "learnapp-demo")
-    phone.click("form[action$='/sign-in'] button[type=submit]")
-    phone.wait_for_url(live_server + "/")
 
 
 def small_tap_targets(page) -> list:

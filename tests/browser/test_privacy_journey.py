@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.admin_support import user_id
+from tests.browser.conftest import sign_in
 from tests.privacy_support import seed_world
 
 pytestmark = pytest.mark.browser
@@ -29,14 +30,6 @@ def too_wide(page) -> list[str]:
             .filter(el => el.getBoundingClientRect().right > 361)
             .slice(0, 5).map(el => el.outerHTML.slice(0, 120))"""
     )
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/sign-in")
-    page.fill("input[name=identifier]", username)
-    page.fill("input[name=password]", "learnapp-demo")
-    page.click("form[action$='/sign-in'] button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_can_a_learner_download_their_data_and_read_it_on_the_phone(

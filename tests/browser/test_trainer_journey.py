@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.factories import import_into
 
 pytestmark = pytest.mark.browser
@@ -42,14 +43,6 @@ def expect(locator):
 
 def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/sign-in")
-    page.fill("input[name=identifier]", username)
-    page.fill("input[name=password]", "learnapp-demo")
-    page.click("form[action$='/sign-in'] button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_can_a_trainer_publish_a_lesson_and_a_question_that_the_learner_then_meets(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_learner_journey import expect, sign_in
+from tests.browser.conftest import sign_in
+from tests.browser.test_learner_journey import expect
 from tests.factories import import_into
 from tests.test_trainer_notes import NOTE_SLUG, noted_courses
 
