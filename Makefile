@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGS := $(wildcard learnapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test test-fast install translations extract-messages clean
+.PHONY: run serve test test-fast install translations extract-messages clean
 
 install: $(STAMP) translations
 
@@ -25,11 +25,19 @@ learnapp/translations/%/LC_MESSAGES/messages.mo: learnapp/translations/%/LC_MESS
 
 run: install
 	$(FLASK) db-upgrade
-	$(FLASK) import-courses
+	$(FLASK) import-courses --skip-web-published
 	$(FLASK) demo --skip-if-real
 	@echo ""
 	@echo "learnapp is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: gunicorn with gunicorn.conf.py on the database and Redis the environment
+# names (LEARNAPP_DATABASE_URL, LEARNAPP_RATELIMIT_STORAGE_URL); see docs/deploy.md.
+serve: install
+	@test -n "$$LEARNAPP_DATABASE_URL" || echo "note: LEARNAPP_DATABASE_URL is not set: SQLite under instance/, one process"
+	@test -n "$$LEARNAPP_RATELIMIT_STORAGE_URL" || echo "note: LEARNAPP_RATELIMIT_STORAGE_URL is not set: sign-in throttle per process"
+	$(FLASK) db-upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	@bash scripts/test-all

@@ -15,7 +15,7 @@ from learnapp import config as config_module
 from learnapp import db, errors, ids
 from learnapp.extensions import babel, csrf, limiter, login_manager
 from learnapp.i18n import LANGUAGE_NAMES, select_locale
-from learnapp.models.base import utcnow
+from learnapp.models.base import utcnow, vietnam_time
 from learnapp.nul_free import LearnappRequest
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -185,6 +185,7 @@ def _init_templates(app: Flask) -> None:
         asset_url=asset_url, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=_current_locale
     )
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["vn_datetime"] = vietnam_time
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -206,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.auth.views import bp as auth_bp
     from learnapp.authoring.views import bp as authoring_bp
     from learnapp.learn.views import bp as learn_bp
+    from learnapp.notify.views import bp as notify_bp
     from learnapp.privacy.views import bp as privacy_bp
     from learnapp.quiz.views import bp as quiz_bp
     from learnapp.reports.views import bp as reports_bp
@@ -217,3 +219,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(notify_bp)
+    from learnapp.sessions.views import bp as sessions_bp
+
+    app.register_blueprint(sessions_bp)
+    from learnapp.offline.views import bp as offline_bp
+
+    app.register_blueprint(offline_bp)
+    from learnapp.learn import quiz_progress
+
+    quiz_progress.init_app(app)

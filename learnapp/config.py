@@ -65,7 +65,9 @@ def load(overrides: dict | None = None) -> dict:
         # keeps them signed in between lessons, the absolute one still ends old sessions.
         "SESSION_IDLE_TIMEOUT": timedelta(hours=int(env.get("LEARNAPP_IDLE_HOURS", "72"))),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(days=int(env.get("LEARNAPP_ABSOLUTE_DAYS", "30"))),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # A 2 MB picture or recording and its multipart envelope: a file of the largest
+        # accepted size reaches its check (and a clear message) instead of a bare 413.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024 + 64 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
@@ -78,6 +80,9 @@ def load(overrides: dict | None = None) -> dict:
         # secretaries reach us through the same mobile-carrier address.
         "SIGNIN_FAILURES_PER_ACCOUNT": env.get("LEARNAPP_SIGNIN_FAILURES_PER_ACCOUNT", "5/minute"),
         "SIGNIN_FAILURES_PER_IP": env.get("LEARNAPP_SIGNIN_FAILURES_PER_IP", "20/minute"),
+        # Bulk temporary passwords: up to this many people are hashed within the request;
+        # a larger batch is hashed in a background thread (learnapp.admin.passwords).
+        "PASSWORD_BATCH_INLINE_MAX": int(env.get("LEARNAPP_PASSWORD_BATCH_INLINE_MAX", "20")),
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
         "DEMO_MODE": env.get("LEARNAPP_DEMO", "") == "1",
         # Outside the instance's backed-up files on purpose: see learnapp.privacy.deletion_log.

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from learnapp import db
 from learnapp.models import AuditEvent
-from learnapp.models.base import utcnow
+from learnapp.models.base import utcnow, vietnam_date
 
 
 def forget_failed_sign_ins(now: datetime) -> str:
@@ -27,7 +27,38 @@ def forget_failed_sign_ins(now: datetime) -> str:
     return f"failed sign-ins older than {days} days removed: {result.rowcount}"
 
 
-TASKS: list[Callable[[datetime], str]] = [forget_failed_sign_ins]
+def recount_report_rollups(now: datetime) -> str:
+    """Recompute every report roll-up: who is overdue changes with the date alone.
+
+    Scheduled just after midnight Vietnam time, so the committee pages count the new
+    day's overdue learners from its start.
+    """
+    from learnapp.learn import rollups
+
+    areas = rollups.rebuild(db.session(), vietnam_date(now))
+    return f"report roll-ups recomputed for {areas} areas"
+
+
+def forget_old_exports(now: datetime) -> str:
+    """Remove report files older than a day: they hold personal data."""
+    from learnapp.reports import jobs
+
+    return f"report exports older than a day removed: {jobs.forget_old(now)}"
+
+
+def forget_stale_imports(now: datetime) -> str:
+    """Remove bulk-import previews nobody confirmed in time."""
+    from learnapp.admin import imports
+
+    return f"unconfirmed import previews removed: {imports.discard_stale_uploads(now)}"
+
+
+TASKS: list[Callable[[datetime], str]] = [
+    forget_failed_sign_ins,
+    recount_report_rollups,
+    forget_old_exports,
+    forget_stale_imports,
+]
 
 
 def run(now: datetime | None = None) -> list[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, flash, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
@@ -11,7 +14,32 @@ from learnapp import db
 
 
 class DomainError(Exception):
-    """A rule of the domain refused an action; the message is for the person."""
+    """A rule of the domain refused an action; its text is a code that a feature's
+    message map (code -> translatable sentence) turns into the person's words."""
+
+
+Messages = Mapping[str, Any]
+
+
+def message_for(error: DomainError | str, messages: Messages, fallback: Any = None) -> str:
+    """The person's words for a refusal code: from the map, else the fallback, else the code."""
+    code = str(error)
+    if code in messages:
+        return str(messages[code])
+    return str(fallback) if fallback is not None else code
+
+
+def commit_or_flash(action: Callable[[], object], messages: Messages) -> bool:
+    """Run a service call and commit it; when a domain rule refuses it, roll back and flash
+    why. Returns whether it went through, so the view knows where to send the person."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(message_for(exc, messages), "error")
+        return False
+    db.session.commit()
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
 from flask import current_app, request, session
 from flask_login import current_user
 
@@ -16,6 +19,25 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+T = TypeVar("T")
+
+
+def in_language(by_language: Mapping[str, T], language: str, default: str) -> T | None:
+    """The version in the language, else in the default language, else any (None: none).
+
+    Content exists in the languages its authors wrote; a learner reading another still
+    sees something, the module's own language first."""
+    for choice in (language, default):
+        if choice in by_language:
+            return by_language[choice]
+    return next(iter(by_language.values()), None)
+
+
+def by_language(texts: Iterable) -> dict:
+    """Rows that carry a `language`, keyed by it."""
+    return {t.language: t for t in texts}
 
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}

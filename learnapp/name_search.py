@@ -7,6 +7,7 @@ class of all its forms, a regular expression that SQLite and PostgreSQL read ali
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Vietnamese letters with marks, lower case.
@@ -42,3 +43,10 @@ def contains_pattern(term: str) -> str:
     in a search is a character to find, not a wildcard."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def ascii_slug(text: str, fallback: str = "area") -> str:
+    """Text as ASCII for a file name: "Tân Thanh" -> "tan-thanh" (fallback when empty)."""
+    folded = fold(unicodedata.normalize("NFC", text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60].strip("-")
+    return slug or fallback

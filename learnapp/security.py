@@ -2,7 +2,8 @@
 
 Two layers: `roles_required` refuses the wrong role (403); the loaders check the
 object's area against the viewer's scope in the SQL itself and answer 404, because
-another area's people must not even be known to exist.
+another area's people must not even be known to exist. What the scope is belongs to
+`learnapp.org.scope`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, exists, select
+from sqlalchemy import select
 
 from learnapp import db
 from learnapp.errors import refuse_out_of_scope
-from learnapp.models import Area, AreaClosure, Role, User
+from learnapp.models import Area, Role, User
+from learnapp.org.scope import scope_area_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,29 +41,6 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-def subtree_ids(area_id: int) -> Select:
-    """Ids of the area and everything under it, as a subquery-ready select."""
-    return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id == area_id)
-
-
-def scope_area_ids(user: User, role: Role) -> Select:
-    """Ids of every area under any area where the user holds the role."""
-    return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id.in_(user.scopes(role)))
-
-
-def area_in_scope(user: User, role: Role, area_id: int | None) -> bool:
-    """Whether the area lies in (or under) an area where the user holds the role."""
-    if area_id is None or not user.scopes(role):
-        return False
-    query = select(
-        exists().where(
-            AreaClosure.ancestor_id.in_(user.scopes(role)),
-            AreaClosure.descendant_id == area_id,
-        )
-    )
-    return bool(db.session.scalar(query))
 
 
 def load_area(area_id: int, role: Role) -> Area:

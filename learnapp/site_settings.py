@@ -15,6 +15,8 @@ from learnapp.models.base import utcnow
 
 STATS_MIN_ANSWERS = "stats_min_answers"
 DEFAULT_STATS_MIN_ANSWERS = 30
+OFFLINE_SUBMIT_DAYS = "offline_submit_days"
+DEFAULT_OFFLINE_SUBMIT_DAYS = 7
 
 
 def issuer_key(language: str) -> str:
@@ -56,3 +58,9 @@ def issuer_names() -> dict[str, str]:
 def stats_min_answers() -> int:
     value = get(STATS_MIN_ANSWERS)
     return int(value) if value.isdigit() else DEFAULT_STATS_MIN_ANSWERS
+
+
+def offline_submit_days() -> int:
+    """How long after it started an attempt answered offline is still accepted."""
+    value = get(OFFLINE_SUBMIT_DAYS)
+    return int(value) if value.isdigit() else DEFAULT_OFFLINE_SUBMIT_DAYS

@@ -120,3 +120,27 @@ def published_module(
         db.session.add(module)
         db.session.commit()
         return module.id
+
+
+def add_learners(app, village: str, commune: str, names: list[str]) -> list[int]:
+    """Learners as an import leaves them: no password until an admin issues one."""
+    with app.app_context():
+        area = db.session.scalar(
+            select(Area).where(
+                Area.name == village,
+                Area.parent_id == select(Area.id).where(Area.name == commune).scalar_subquery(),
+            )
+        )
+        ids = []
+        for i, name in enumerate(names):
+            user = create_user(
+                username=f"new{area.id}x{i}",
+                full_name=name,
+                password="placeholder-pass",
+                area=area,
+                roles=[(Role.LEARNER, area)],
+            )
+            user.password_hash = "!"
+            ids.append(user.id)
+        db.session.commit()
+        return ids

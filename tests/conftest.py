@@ -12,10 +12,21 @@ import jinja2
 import jinja2.bccache
 import pytest
 from flask import Flask
+from hypothesis import settings as hypothesis_settings
 
 from learnapp import config, create_app, db
 from learnapp.extensions import limiter
+from learnapp.notify.worker import huey
 from tests.databases import Databases, databases_for
+
+# Queued tasks (report exports) run inside the request that queues them, in Huey's own
+# immediate mode, so a test sees the finished job without a consumer process.
+huey.immediate = True
+
+# Property tests check what holds, not how fast: on a loaded CI machine a case that
+# takes 300 ms is not a failure (Hypothesis's default deadline is 200 ms).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 REQUIRE_ALL = os.environ.get("LEARNAPP_REQUIRE_ALL") == "1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -65,11 +76,13 @@ def settings(url: str, instance: Path) -> dict:
 
 
 def _seed_demo(url: str, instance: Path) -> None:
-    from learnapp.demo import seed_demo
+    # The shared world is the four-level province (tests.factories), so role and scope
+    # tests keep a district between province and commune; the demo itself is tested alone.
+    from tests.factories import seed_four_level_world
 
     application = create_app(settings(url, instance))
     with application.app_context():
-        seed_demo()
+        seed_four_level_world()
         db.session.commit()
         db.session.remove()
     db.engine_of(application).dispose()

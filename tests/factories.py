@@ -209,8 +209,9 @@ def import_into(app, path: Path) -> ImportReport:
 def row_counts(app) -> dict[str, int]:
     """Rows in every table, counted in one statement, to prove an operation changed nothing.
     The audit log's lines about refused requests are the log of a refusal, not a change the
-    refused request made, so they are left out."""
-    tables = db.Base.metadata.sorted_tables
+    refused request made, so they are left out; so are import previews waiting for their
+    confirmation (tests/test_admin_import.py counts those itself)."""
+    tables = [t for t in db.Base.metadata.sorted_tables if t.name != "pending_import"]
     counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
     refusals = (
         select(func.count(AuditEvent.id))
@@ -265,3 +266,74 @@ def answer_values(attempt: QuizAttempt, *, right: bool) -> dict[str, list[str]]:
         else:
             values[key] = good[:1] if right else bad[:1]
     return values
+
+
+# --- a four-level province ---------------------------------------------------------------
+
+# Tuyên Quang as it was before 1 July 2025: province > district > commune > village. The
+# demo follows today's two tiers; the tree allows any depth, so role and scope tests run
+# on this deeper one, with a district committee member in the middle.
+FOUR_LEVEL_TREE = {
+    "Sơn Dương": {
+        "Kháng Nhật": ["Lềm", "Tân Lập", "Đồng Tâm"],
+        "Tú Thịnh": ["Tân Lập", "Hòa Bình"],
+        "Sơn Nam": ["Thác Nông", "Đồng Tâm", "Tân Tiến"],
+    },
+    "Yên Sơn": {
+        "Tứ Quận": ["Cây Nhãn", "Tân Lập", "Hòa Bình"],
+        "Xuân Vân": ["Tân Tiến", "Đồng Tâm"],
+    },
+    "Lâm Bình": {"Khuôn Hà": ["Tân Lập", "Hòa Bình"]},
+    "Na Hang": {"Năng Khả": ["Đồng Tâm", "Tân Tiến"]},
+}
+
+FOUR_LEVEL_ASSIGNMENTS = [
+    ("cell-meetings", "Tuyên Quang", "province", 45),
+    ("countering-misinformation", "Sơn Dương", "district", -7),
+]
+
+
+def build_four_level_tree() -> dict:
+    """Create (or find) the four-level areas; villages keyed "commune/village"."""
+    from learnapp.demo.province import _area
+
+    province = _area("Tuyên Quang", "province", None)
+    named = {"Tuyên Quang": province}
+    for district_name, communes in FOUR_LEVEL_TREE.items():
+        district = _area(district_name, "district", province)
+        named[district_name] = district
+        for commune_name, villages in communes.items():
+            commune = _area(commune_name, "commune", district)
+            named[commune_name] = commune
+            for village_name in villages:
+                named[f"{commune_name}/{village_name}"] = _area(village_name, "village", commune)
+    return named
+
+
+def seed_four_level_world() -> list[tuple[str, str, str]]:
+    """The four-level province with the demo's accounts, and `district`: a committee
+    member of Sơn Dương district. The same usernames and password as the demo."""
+    from learnapp.demo.province import create_accounts, demo_accounts
+    from learnapp.models import Role
+
+    areas = build_four_level_tree()
+    province, district = areas["Tuyên Quang"], areas["Sơn Dương"]
+    accounts = demo_accounts(areas, "Kháng Nhật/Lềm", "Tứ Quận/Cây Nhãn")
+    accounts[4:4] = [
+        ("district", "Lê Thị Dương", district, [(Role.COMMITTEE, district)], None),
+        (
+            "admin",
+            "Phạm Quốc Tuấn",
+            province,
+            [(Role.ADMIN, province), (Role.COMMITTEE, province)],
+            None,
+        ),
+    ]
+    return create_accounts(accounts)
+
+
+def seed_four_level_assignments() -> list:
+    """The requirements the four-level world's reports show (one past due, in Sơn Dương)."""
+    from learnapp.demo.province import seed_demo_assignments
+
+    return seed_demo_assignments(FOUR_LEVEL_ASSIGNMENTS)

@@ -24,13 +24,13 @@ PICTURE = b"\x89PNG\r\n\x1a\n" + b"not really a picture, but bytes to carry" * 1
 
 def seed_world(app) -> None:
     """Demo people, the real courses and progress of several kinds, and a picture."""
-    from learnapp.demo import seed_demo, seed_demo_assignments
+    from tests.factories import seed_four_level_assignments, seed_four_level_world
 
     with app.app_context():
-        seed_demo()
+        seed_four_level_world()
         db.session.commit()
         import_real_courses(app)
-        seed_demo_assignments()
+        seed_four_level_assignments()
         finish(the_user("learner"), CM, 80)
         take_quiz(the_user("learner2"), MI, 40)
         do_lessons(the_user("secretary01"), DS, 2)

@@ -1,7 +1,7 @@
 """Blind strategies against a quiz pool, computed exactly.
 
 The quiz engine (learnapp/quiz/services.py) draws `draw` questions uniformly from the
-pool and shuffles the choices of the kinds that shuffle; learnapp/quiz/kinds.py grades.
+pool and shuffles the choices of the kinds that shuffle; learnapp/quiz/types/ grades.
 For each strategy this works out every question's score under every order of its
 choices, then the exact distribution of an attempt's score over all draws, so the pass
 probability is exact, not sampled.
@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from learnapp.content import sources as s
 from learnapp.models import QuestionType
-from learnapp.quiz.kinds import KINDS
+from learnapp.quiz.types import KINDS
 
 # The labels the take page shows for a true/false question (translations of "True",
 # "False"): a learner picking "the longest" sees these.

@@ -22,6 +22,11 @@ PUBLIC_ENDPOINTS = {
     "auth.set_language",  # the sign-in page must be readable in English or Vietnamese
     "static",  # CSS, scripts, icons: nothing about anyone
     "learn.verify",  # checking a printed certificate's QR code needs no account
+    "learn.help_page",  # how to sign in is for those who cannot yet; no contact shown
+    "offline.static",  # the app's icons and worker registration: nothing about anyone
+    "offline.manifest",  # browsers fetch it without cookies; names the site only
+    "offline.favicon",  # asked for by every browser on every page, signed in or not
+    "offline.service_worker",  # static code; the worker stores nothing until signed in
 }
 
 DEMO_ACCOUNTS = ["learner", "learner2", "trainer", "committee", "district", "admin"]

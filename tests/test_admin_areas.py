@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import Area, AreaClosure, Role
-from learnapp.security import area_in_scope
+from learnapp.org.scope import area_in_scope
 from tests.admin_support import (
     PASSWORD,
     area_id,

@@ -20,6 +20,7 @@ from tests.admin_support import (
     row_counts,
     send,
     text,
+    token_of,
     user_id,
 )
 
@@ -47,11 +48,21 @@ def assignment_id(app) -> int:
         return db.session.scalar(select(Assignment.id).order_by(Assignment.id.desc()))
 
 
-def require(client, module: int, area: int, due: date | str, grace_days=None, **kw):
+def require(
+    client,
+    module: int,
+    area: int,
+    due: date | str,
+    grace_days=None,
+    escalate_after_days=None,
+    **kw,
+):
     due_on = due.isoformat() if isinstance(due, date) else due
     form = {"module_id": module, "area_id": area, "due_on": due_on}
     if grace_days is not None:
         form["grace_days"] = grace_days
+    if escalate_after_days is not None:
+        form["escalate_after_days"] = escalate_after_days
     return send(client, "/admin/assignments", form, **kw)
 
 
@@ -65,7 +76,7 @@ def test_does_a_required_module_reach_the_learners_home_page(demo, client, auth)
     response = require(client, module, kn, in_days(30))
     assert response.status_code == 302
     assert assignments(demo) == [(module, kn, in_days(30))]
-    created = f"cell-meetings-101 due {in_days(30).isoformat()}, grace 30 days"
+    created = f"cell-meetings-101 due {in_days(30).isoformat()}, grace 30 days, call after 14 days"
     assert ("assignment_create", created) in (audit_actions(demo, "assignment_create"))
     listing = text(client.get("/admin/assignments", headers=EN))
     assert "Better cell meetings" in listing and "Kháng Nhật" in listing
@@ -190,13 +201,14 @@ def test_does_the_audit_log_show_who_what_whom_where_and_when(demo, client, auth
     assert "Hoàng Văn An" in row  # whom
     assert "Lềm" in row  # where
     assert "127.0.0.1" in row  # from where
-    stamp = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row)[0]
+    stamp = re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", row)[0]
     with demo.app_context():
         at = db.session.scalar(
             select(AuditEvent.at).where(AuditEvent.action == "account_deactivate")
         )
-    assert stamp == at.strftime("%Y-%m-%d %H:%M:%S")  # stored and shown in UTC
-    assert "When (UTC)" in page
+    # Stored in UTC, shown in Vietnam time with the zone stated once above the table.
+    assert stamp == (at + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    assert page.count("Vietnam time (UTC+7)") == 1
 
 
 def test_does_a_commune_admin_see_only_their_communes_events(demo, client, auth):
@@ -353,7 +365,8 @@ def test_can_the_grace_period_of_a_requirement_already_past_its_date_be_changed(
     assert response.status_code == 302
     assert graces(demo) == [5] and assignments(demo) == [(module, kn, in_days(-7))]
     assert any(
-        "grace 30 days -> " in d and d.endswith("grace 5 days")
+        "grace 30 days, call after 14 days -> " in d
+        and d.endswith("grace 5 days, call after 14 days")
         for _, d in audit_actions(demo, "assignment_change")
     )
     # Moving that past date to another past date is still refused.
@@ -376,3 +389,96 @@ def test_can_a_committee_member_not_change_a_grace_period(demo, client, auth):
     )
     assert response.status_code in (400, 403)
     assert graces(demo) == [30]
+
+
+# --- days overdue before the committee is asked to call ------------------------------------
+
+
+def call_days(app) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(select(Assignment.escalate_after_days).order_by(Assignment.id))
+        )
+
+
+def test_does_a_requirement_take_the_call_after_days_the_admin_gives(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    response = require(client, module, kn, in_days(30), escalate_after_days="7")
+    assert response.status_code == 302
+    assert call_days(demo) == [7]
+    assert "7 days overdue" in text(client.get("/admin/assignments", headers=EN))
+    # Left empty, a new requirement gets the default 14 days.
+    other = published_module(demo, slug="another-one", title="Another")
+    require(client, other, kn, in_days(30), escalate_after_days="")
+    assert call_days(demo) == [7, 14]
+    # The edit page shows it and changes it, and the audit log says so.
+    aid = assignment_id(demo)
+    assert 'name="escalate_after_days"' in text(client.get(f"/admin/assignments/{aid}"))
+    response = send(
+        client,
+        f"/admin/assignments/{aid}",
+        {"due_on": in_days(30).isoformat(), "grace_days": "30", "escalate_after_days": "21"},
+    )
+    assert response.status_code == 302
+    assert call_days(demo) == [7, 21]
+    assert any(
+        "call after 14 days -> " in d and d.endswith("call after 21 days")
+        for _, d in audit_actions(demo, "assignment_change")
+    )
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-3", "366", "2.5"])
+def test_is_a_bad_call_after_days_refused_with_a_message(demo, client, auth, bad):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    require(client, module, kn, in_days(30))
+    aid = assignment_id(demo)
+    before = row_counts(demo)
+    response = require(client, module, kn, in_days(40), escalate_after_days=bad)
+    assert response.status_code == 200
+    assert "Enter a number of days from 1 to 365." in text(response)
+    response = send(
+        client,
+        f"/admin/assignments/{aid}",
+        {"due_on": in_days(40).isoformat(), "escalate_after_days": bad},
+    )
+    assert response.status_code == 200
+    assert "Enter a number of days from 1 to 365." in text(response)
+    assert row_counts(demo) == before
+    assert assignments(demo) == [(module, kn, in_days(30))] and call_days(demo) == [14]
+
+
+def test_is_the_call_after_days_message_in_vietnamese_for_a_vietnamese_admin(demo, client, auth):
+    module = published_module(demo)
+    auth.sign_in("admin")
+    kn = area_id(demo, "Kháng Nhật")
+    payload = {
+        "module_id": module,
+        "area_id": kn,
+        "due_on": in_days(30).isoformat(),
+        "escalate_after_days": "0",
+        "csrf_token": token_of(client, "/admin/"),
+    }
+    response = client.post("/admin/assignments", data=payload, headers={"Accept-Language": "vi"})
+    assert response.status_code == 200
+    assert "Nhập số ngày từ 1 đến 365." in text(response)
+    assert call_days(demo) == []
+
+
+def test_can_a_committee_member_not_change_the_call_after_days(demo, client, auth):
+    module = published_module(demo)
+    kn = area_id(demo, "Kháng Nhật")
+    with demo.app_context():
+        db.session.add(Assignment(module_id=module, area_id=kn, due_on=in_days(7)))
+        db.session.commit()
+    aid = assignment_id(demo)
+    auth.sign_in("committee")
+    response = client.post(
+        f"/admin/assignments/{aid}",
+        data={"due_on": in_days(7).isoformat(), "escalate_after_days": "1"},
+    )
+    assert response.status_code in (400, 403)
+    assert call_days(demo) == [14]

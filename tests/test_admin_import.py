@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import time
 import zipfile
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import event, func, select
 
 from learnapp import db
+from learnapp.admin.models import PendingImport
 from learnapp.models import AuditEvent, RoleGrant, User
+from learnapp.models.base import utcnow
 from tests.admin_support import (
     PASSWORD,
     audit_actions,
@@ -291,7 +292,7 @@ def test_is_a_file_that_is_no_people_sheet_refused_with_a_clear_message(
     assert response.status_code == 200
     assert message in text(response)
     assert row_counts(demo) == before
-    assert not list((Path(demo.instance_path) / "imports").glob("*.json"))
+    assert pending_count(demo) == 0
 
 
 def test_is_a_zip_that_is_no_workbook_refused(demo, admin_client):
@@ -336,15 +337,33 @@ def test_is_a_preview_private_to_the_admin_who_uploaded_it(demo, admin_client, a
 
 def test_is_a_preview_refused_when_too_old(demo, admin_client):
     token, _ = preview(admin_client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
-    path = Path(demo.instance_path) / "imports" / f"{token}.json"
-    payload = json.loads(path.read_text())
-    payload["created_at"] -= 3 * 3600
-    path.write_text(json.dumps(payload))
+    with demo.app_context():
+        db.session.get(PendingImport, token).created_at -= timedelta(hours=3)
+        db.session.commit()
     before = row_counts(demo)
     response = confirm(admin_client, token, follow_redirects=True)
     assert "This preview is too old. Please upload the file again." in text(response)
+    # Nothing imported; the old rows themselves are forgotten.
     assert row_counts(demo) == before
-    assert not path.exists()
+    with demo.app_context():
+        assert db.session.get(PendingImport, token) is None
+
+
+def test_are_stale_previews_removed_by_the_daily_job(demo, admin_client):
+    from learnapp import daily
+
+    token, _ = preview(admin_client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
+    with demo.app_context():
+        daily.run(now=utcnow() + timedelta(hours=1))
+        assert db.session.get(PendingImport, token) is not None  # still valid
+        daily.run(now=utcnow() + timedelta(hours=3))
+        db.session.commit()
+        assert db.session.get(PendingImport, token) is None
+
+
+def pending_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PendingImport))
 
 
 # --- re-importing ------------------------------------------------------------------------
@@ -507,3 +526,30 @@ def test_does_an_import_of_learners_only_need_no_password(demo, admin_client):
     token, page = preview(admin_client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
     assert "type your own password" not in page
     assert confirm(admin_client, token).status_code == 302
+
+
+@pytest.mark.real_commits
+def test_does_a_preview_made_on_one_host_confirm_on_another(demo, client, auth, tmp_path):
+    """Two app objects on one database, each with its own instance folder: nothing of the
+    preview lives on the host that made it."""
+    from learnapp import create_app
+    from tests.conftest import Auth, settings
+
+    other = create_app(settings(demo.config["DATABASE_URL"], tmp_path / "other-instance"))
+    try:
+        auth.sign_in("admin")
+        token, _ = preview(client, csv_bytes([["Lò Văn Ươn", "", "Lềm", "", "", ""]]))
+        other_client = other.test_client()
+        Auth(other_client).sign_in("admin")
+        response = confirm(other_client, token, follow_redirects=True)
+        assert response.status_code == 200
+        assert "Imported: 1 new" in text(response)
+        with demo.app_context():
+            assert db.session.scalar(select(User).where(User.full_name == "Lò Văn Ươn"))
+        assert pending_count(demo) == 0
+        # Confirmed once: the same preview cannot be confirmed again on the first host.
+        assert confirm(client, token).status_code == 404
+    finally:
+        with other.app_context():
+            db.session.remove()
+        db.engine_of(other).dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from learnapp import db
-from learnapp.admin.services import username_base
+from learnapp.admin.people import username_base
 from learnapp.models import Lesson, LessonProgress, Module, ModuleText, Role, User
 from tests.admin_support import (
     PASSWORD,
@@ -133,7 +133,7 @@ def test_does_the_list_search_find_a_name_typed_without_marks_or_in_capitals(
 
 
 def test_does_the_list_page_25_people_sorted_by_area_then_name(demo, client, auth):
-    from learnapp.admin.services import create_person
+    from learnapp.admin.people import create_person
     from learnapp.models import Area
 
     lem_id = area_named(demo, "Lềm")

@@ -116,10 +116,10 @@ def get_routes(app) -> list[str]:
 @pytest.fixture
 def newcomer(demo):
     """An account an admin just created: it must choose its own password first."""
-    from learnapp.demo import build_tree
+    from tests.factories import build_four_level_tree
 
     with demo.app_context():
-        lem = build_tree()["Kháng Nhật/Lềm"]
+        lem = build_four_level_tree()["Kháng Nhật/Lềm"]
         services.create_user(
             username="newcomer",
             full_name="Người Mới",

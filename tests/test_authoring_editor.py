@@ -50,6 +50,7 @@ SAMPLE_VALUES = {
     "kind": "lessons",
     "item": REAL_LESSON,
     "direction": "up",
+    "lang": "vi",
 }
 
 

@@ -351,3 +351,37 @@ def test_does_an_export_of_a_course_folder_with_a_picture_reimport_as_a_no_op(de
     lines = [x for x in result.output.splitlines() if not x.startswith("quiz warning: ")]
     assert lines == ["unchanged: with-map"]
     assert content_state(demo) == before
+
+
+def test_does_start_up_keep_a_web_edit_and_still_import_the_other_modules(demo, tmp_path):
+    import shutil
+
+    import_real_courses(demo)
+    publish_web_edit(demo)
+    root = tmp_path / "courses"
+    shutil.copytree(Path(demo.config["COURSES_DIR"]), root)
+    lesson_file = root / "digital-skills" / "vi" / "01-smartphone-basics.md"
+    lesson_file.write_text(
+        lesson_file.read_text(encoding="utf-8") + "\nMột dòng mới trong tệp.\n", encoding="utf-8"
+    )
+    before = content_state(demo)["modules"][REAL_MODULE]
+
+    result = cli(demo, "import-courses", "--skip-web-published", str(root))
+
+    assert result.exit_code == 0, result.output
+    assert "updated: digital-skills" in result.output
+    assert (
+        f"kept as published in the web editor, not imported: {REAL_MODULE} (version 2, "
+        in result.output
+    )
+    assert content_state(demo)["modules"][REAL_MODULE] == before
+    assert lesson_body(demo).startswith(WEB_TEXT)
+
+
+def test_does_make_run_import_with_skip_web_published_and_refuse_both_choices(demo):
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
+    run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "import-courses --skip-web-published" in run_target
+
+    both = cli(demo, "import-courses", "--skip-web-published", "--overwrite-web-edits")
+    assert both.exit_code == 2 and "not both" in both.output

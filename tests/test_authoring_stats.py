@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import event, func, select
 
 from learnapp import db, site_settings
-from learnapp.authoring.stats import (
+from learnapp.models import AttemptAnswer, Question, QuizAttempt, User
+from learnapp.quiz import services
+from learnapp.quiz.statistics import (
     ModuleStat,
     module_stats,
     pearson,
     question_stats,
 )
-from learnapp.models import AttemptAnswer, Question, QuizAttempt, User
-from learnapp.quiz import services
 from tests.conftest import post
 from tests.factories import (
     import_into,

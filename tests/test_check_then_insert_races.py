@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learnapp import db
-from learnapp.admin import services as admin_services
+from learnapp.admin import areas as admin_areas
 from learnapp.auth.services import create_user
 from learnapp.authoring import services as authoring_services
 from learnapp.errors import DomainError
@@ -90,7 +90,7 @@ def test_do_two_adds_of_one_village_name_give_one_village_and_a_message(demo):
     def add() -> int:
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         commune = db.session.scalar(select(Area).where(Area.name == "Kháng Nhật"))
-        return admin_services.create_child_area(admin, commune, "Thôn Mới", "village").id
+        return admin_areas.create_child_area(admin, commune, "Thôn Mới", "village").id
 
     # The old code never waited for a lock here; five seconds let both commit.
     (first, second), errors = race(demo, add, add, hold=5.0)

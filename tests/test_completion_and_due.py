@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.demo import seed_demo
 from learnapp.learn import requirements
 from learnapp.models import Area, Assignment, Module, ModuleStatus, ModuleText, User
 from learnapp.models.base import utcnow, vietnam_date, vietnam_today
 from tests.admin_support import send, text
+from tests.factories import seed_four_level_world
 from tests.reports_support import (
     CM,
     DS,
@@ -29,6 +29,7 @@ from tests.reports_support import (
     add_learner,
     area_id,
     build_once,
+    fetch_export,
     finish,
     import_real_courses,
     learner_rows,
@@ -49,7 +50,7 @@ EN = {"Accept-Language": "en"}
 
 
 def build_world(app) -> None:
-    seed_demo()
+    seed_four_level_world()
     import_real_courses(app)
     kn = the_area("Kháng Nhật")
     for slug in (CM, DS):
@@ -134,13 +135,13 @@ def test_is_a_learner_with_both_required_modules_passed_completed_everywhere(wor
     assert person_status(client, "learner", world) == "Completed"
     assert AN not in call_list(client, kn)
     for fmt, read in (("csv", read_csv), ("xlsx", read_xlsx)):
-        learners = read(client.get(f"/reports/areas/{kn}/learners.{fmt}"))
+        learners = read(fetch_export(client, f"/reports/areas/{kn}/learners.{fmt}"))
         row = next(r for r in learners if r[0] == AN)
         assert [str(v) for v in row[4:8]] == ["Completed", "2", "2", "0"]
-        areas = read(client.get(f"/reports/areas/{kn}/sub-areas.{fmt}"))
+        areas = read(fetch_export(client, f"/reports/areas/{kn}/sub-areas.{fmt}"))
         lem_row = next(r for r in areas if r[0] == "Lềm")
         assert [int(v) for v in lem_row[1:4]] == [1, 1, 100]
-        overdue = read(client.get(f"/reports/areas/{kn}/overdue.{fmt}"))
+        overdue = read(fetch_export(client, f"/reports/areas/{kn}/overdue.{fmt}"))
         assert AN not in [r[0] for r in overdue]
 
 
@@ -223,7 +224,7 @@ def test_are_optional_certificates_reported_apart(world, committee):
     row = next(r for r in learner_rows(page) if r["name"] == CUONG)
     assert (row["status"], row["optional"]) == ("In progress", 1)
     assert "Also completed: 1 optional" in page
-    exported = read_csv(client.get(f"/reports/areas/{kn}/learners.csv"))
+    exported = read_csv(fetch_export(client, f"/reports/areas/{kn}/learners.csv"))
     assert next(r for r in exported if r[0] == CUONG)[4:8] == ["In progress", "2", "1", "1"]
 
 
@@ -237,7 +238,7 @@ def test_does_an_area_with_no_requirement_say_so_instead_of_0_percent(world, cli
     assert rows and all(completion is None for _, completion, _, _ in rows.values())
     assert "0%" not in "".join(tables(page)["Area"][0])
     assert summary(page)["completed"] == 0
-    exported = read_csv(client.get(f"/reports/areas/{yen_son}/sub-areas.csv"))
+    exported = read_csv(fetch_export(client, f"/reports/areas/{yen_son}/sub-areas.csv"))
     assert {row[3] for row in exported[1:]} == {"nothing required"}
     # The province, where Kháng Nhật requires something, shows a percentage.
     province = page_of(client, f"/reports/areas/{area_id(world, 'Tuyên Quang', 'province')}")
@@ -386,12 +387,12 @@ def test_does_the_overdue_rule_hold_on_the_due_day_and_the_day_after():
 
 
 def test_does_the_demo_call_list_still_show_who_is_late(app, client, auth):
-    from learnapp.demo import seed_demo_assignments
+    from tests.factories import seed_four_level_assignments
 
     with app.app_context():
-        seed_demo()
+        seed_four_level_world()
         import_real_courses(app)
-        seed_demo_assignments()
+        seed_four_level_assignments()
         db.session.commit()
         joined = {u.joined_area_on for u in db.session.scalars(select(User))}
     assert joined == {vietnam_today() - timedelta(days=60)}

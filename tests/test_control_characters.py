@@ -14,6 +14,7 @@ from learnapp.forms import control_characters
 from learnapp.models import Area, User
 from tests.admin_support import send, text
 from tests.factories import row_counts
+from tests.reports_support import fetch_export
 from tests.test_admin_import import csv_bytes, preview, row_problems
 
 CONTROLS = ["\x01", "\x07", "\x08", "\x1b", "\x7f", "\x9b"]
@@ -94,7 +95,7 @@ def test_does_a_name_stored_with_a_control_character_still_export(demo, auth, cl
         db.session.commit()
         area = learner.area_id
     auth.sign_in("committee")
-    response = client.get(f"/reports/areas/{area}/learners.xlsx")
+    response = fetch_export(client, f"/reports/areas/{area}/learners.xlsx")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert "Bell Name" in [row[0] for row in sheet.iter_rows(values_only=True)]

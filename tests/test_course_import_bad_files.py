@@ -110,7 +110,7 @@ def no_language_folder(folder: Path):
 def unknown_folder(folder: Path):
     (folder / "fr").mkdir()
     (folder / "fr" / "01-lesson-1.md").write_text("---\ntitle: Un\n---\nTexte.\n")
-    return f"{SLUG}/fr", {1}, "unknown folder: use a language (vi, en) or images"
+    return f"{SLUG}/fr", {1}, "unknown folder: use a language (vi, en), images or audio"
 
 
 # --- lesson files ----------------------------------------------------------------------

@@ -67,8 +67,15 @@ def shown_texts(question: dict) -> list[str]:
     return [str(t) for t in texts]
 
 
+IMAGE_MD_RE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+
+
 def words(body: str) -> int:
-    """Words (English) or syllables (Vietnamese): space-separated runs holding a letter."""
+    """Words (English) or syllables (Vietnamese): space-separated runs holding a letter.
+
+    A picture's alt text is not reading time (it describes the picture for a screen
+    reader or a failed download), so pictures are left out of the count."""
+    body = IMAGE_MD_RE.sub(" ", body)
     return sum(1 for token in body.split() if re.search(r"[^\W\d_]", token))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from learnapp import db
 from learnapp.auth.services import verify_password
-from learnapp.demo import DEMO_PASSWORD, TREE
+from learnapp.demo.province import DEMO_PASSWORD, TREE
 from learnapp.models import Area, Assignment, Module, Role, User
 from learnapp.models.base import vietnam_today
 from learnapp.org.services import create_area
@@ -37,42 +37,40 @@ def area_path(area: Area) -> str:
 # --- flask demo ---------------------------------------------------------------------------
 
 
-def test_does_flask_demo_build_tuyen_quang_as_the_reports_name_it(app, runner):
+def test_does_flask_demo_build_tuyen_quang_in_two_tiers_with_the_reports_villages(app, runner):
     result = run_demo(runner)
     assert result.exit_code == 0, result.output
     with app.app_context():
         paths = {(area_path(a), a.level) for a in db.session.scalars(select(Area))}
+        descriptions = dict(db.session.execute(select(Area.name, Area.description)).all())
     expected = {("Tuyên Quang", "province")}
-    for district, communes in TREE.items():
-        expected.add((f"Tuyên Quang/{district}", "district"))
-        for commune, villages in communes.items():
-            expected.add((f"Tuyên Quang/{district}/{commune}", "commune"))
-            expected |= {(f"Tuyên Quang/{district}/{commune}/{v}", "village") for v in villages}
+    for commune, (_, villages) in TREE.items():
+        expected.add((f"Tuyên Quang/{commune}", "commune"))
+        expected |= {(f"Tuyên Quang/{commune}/{v}", "village") for v in villages}
     assert paths == expected
-    # The places the newspaper reports name, where the issue puts them.
+    # Since 1 July 2025: no district level, and the villages the reports name.
+    assert "district" not in {level for _, level in paths}
     for path in [
-        "Tuyên Quang/Sơn Dương/Kháng Nhật/Lềm",
-        "Tuyên Quang/Sơn Dương/Tú Thịnh",
-        "Tuyên Quang/Sơn Dương/Sơn Nam/Thác Nông",
-        "Tuyên Quang/Yên Sơn/Tứ Quận/Cây Nhãn",
-        "Tuyên Quang/Yên Sơn/Xuân Vân",
-        "Tuyên Quang/Lâm Bình/Khuôn Hà",
-        "Tuyên Quang/Na Hang/Năng Khả",
+        "Tuyên Quang/Tân Thanh/Lềm",
+        "Tuyên Quang/Sơn Thủy/Thác Nông",
+        "Tuyên Quang/Yên Sơn/Cây Nhãn",
     ]:
         assert path in {p for p, _ in paths}, path
-    for communes in TREE.values():
-        for commune, villages in communes.items():
-            assert len(villages) >= 2, f"{commune} needs a few villages"
+    # The former commune's name, spelt as the reports spell it, where it is verified.
+    assert "Tứ Quận" in descriptions["Yên Sơn"]
+    assert "Tú Quận" not in str(descriptions)
+    for commune, (_, villages) in TREE.items():
+        assert len(villages) >= 2, f"{commune} needs a few villages"
 
 
 @pytest.mark.parametrize(
     ("username", "grants", "home"),
     [
-        ("learner", {("learner", "Tuyên Quang/Sơn Dương/Kháng Nhật/Lềm")}, "Lềm"),
-        ("learner2", {("learner", "Tuyên Quang/Yên Sơn/Tứ Quận/Cây Nhãn")}, "Cây Nhãn"),
+        ("learner", {("learner", "Tuyên Quang/Tân Thanh/Lềm")}, "Lềm"),
+        ("learner2", {("learner", "Tuyên Quang/Yên Sơn/Cây Nhãn")}, "Cây Nhãn"),
         ("trainer", {("trainer", "Tuyên Quang")}, "Tuyên Quang"),
-        ("committee", {("committee", "Tuyên Quang/Sơn Dương/Kháng Nhật")}, "Kháng Nhật"),
-        ("district", {("committee", "Tuyên Quang/Sơn Dương")}, "Sơn Dương"),
+        ("committee", {("committee", "Tuyên Quang/Tân Thanh")}, "Tân Thanh"),
+        ("province", {("committee", "Tuyên Quang")}, "Tuyên Quang"),
         ("admin", {("admin", "Tuyên Quang"), ("committee", "Tuyên Quang")}, "Tuyên Quang"),
     ],
 )
@@ -97,15 +95,34 @@ def test_does_the_demo_learner_have_the_documented_phone_number(app, runner):
 
 def test_can_every_demo_account_sign_in(app, runner, client, auth):
     run_demo(runner)
-    for username in ("learner", "learner2", "trainer", "committee", "district", "admin"):
+    for username in ("learner", "learner2", "trainer", "committee", "province", "admin"):
         assert auth.sign_in(username).status_code == 302, username
         assert client.get("/").status_code == 200
         auth.sign_out()
 
 
+def test_does_the_province_member_see_every_commune_and_the_admin_the_former_names(
+    app, runner, client, auth
+):
+    run_demo(runner)
+    with app.app_context():
+        ids = dict(db.session.execute(select(Area.name, Area.id)).all())
+    auth.sign_in("province")
+    for commune in ("Tân Thanh", "Sơn Thủy", "Yên Sơn"):
+        assert client.get(f"/reports/areas/{ids[commune]}").status_code == 200, commune
+    assert client.get(f"/admin/areas/{ids['Yên Sơn']}").status_code == 403
+    auth.sign_out()
+    auth.sign_in("committee")
+    assert client.get(f"/reports/areas/{ids['Yên Sơn']}").status_code == 404
+    auth.sign_out()
+    auth.sign_in("admin")
+    page = client.get(f"/admin/areas/{ids['Yên Sơn']}").get_data(as_text=True)
+    assert "Tứ Quận, Lang Quán, Chân Sơn" in page
+
+
 def test_does_flask_demo_print_the_accounts_and_the_password(runner):
     output = run_demo(runner).output
-    for username in ("learner", "learner2", "trainer", "committee", "district", "admin"):
+    for username in ("learner", "learner2", "trainer", "committee", "province", "admin"):
         assert username in output
     assert DEMO_PASSWORD in output
 
@@ -138,7 +155,7 @@ def test_does_flask_demo_refuse_a_database_with_a_real_account(app, runner):
 
 def test_does_flask_demo_refuse_after_a_real_account_joins_the_demo(app, runner):
     assert run_demo(runner).exit_code == 0
-    result = runner.invoke(args=CREATE + ["--password", "a-real-password"])
+    result = runner.invoke(args=CREATE_IN_DEMO + ["--password", "a-real-password"])
     assert result.exit_code == 0, result.output
     before = row_counts(app)
     result = run_demo(runner)
@@ -150,7 +167,7 @@ def test_does_flask_demo_refuse_after_a_real_account_joins_the_demo(app, runner)
 def test_does_demo_skip_if_real_leave_a_real_database_alone_and_succeed(app, runner):
     """What `make run` does after `flask create-user`: the site must still start."""
     assert run_demo(runner).exit_code == 0
-    assert runner.invoke(args=CREATE + ["--password", "a-real-password"]).exit_code == 0
+    assert runner.invoke(args=CREATE_IN_DEMO + ["--password", "a-real-password"]).exit_code == 0
     before = row_counts(app)
     result = runner.invoke(args=["demo", "--skip-if-real"])
     assert result.exit_code == 0, result.output
@@ -221,15 +238,17 @@ CREATE = [
     "--phone",
     "0987 654 321",
 ]
+# The same account, placed in today's demo (province > commune > village).
+CREATE_IN_DEMO = [arg.replace("Sơn Dương/Kháng Nhật", "Tân Thanh") for arg in CREATE]
 
 
 @pytest.fixture
 def areas(app, runner):
     """The demo tree without the demo accounts' help: create-user only needs areas."""
-    from learnapp.demo import build_tree
+    from tests.factories import build_four_level_tree
 
     with app.app_context():
-        build_tree()
+        build_four_level_tree()
         db.session.commit()
     return app
 
@@ -351,7 +370,7 @@ def test_does_flask_demo_require_two_modules_once_when_the_courses_are_there(app
         }
     assert required == {
         ("cell-meetings", "Tuyên Quang", timedelta(days=45)),
-        ("countering-misinformation", "Sơn Dương", timedelta(days=-7)),
+        ("countering-misinformation", "Tân Thanh", timedelta(days=-7)),
     }
     again = run_demo(runner)
     assert again.exit_code == 0 and "Required:" not in again.output

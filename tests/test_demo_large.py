@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from learnapp import db
-from learnapp.demo_large import USERNAME_PREFIX
-from learnapp.learn.services import active_lessons, published_modules
+from learnapp.content.published import published_modules
+from learnapp.demo.large import USERNAME_PREFIX
+from learnapp.learn.services import active_lessons
 from learnapp.models import (
     Area,
     AreaClosure,
@@ -209,8 +210,8 @@ def test_does_it_refuse_without_imported_courses(app, runner):
 
 
 def test_does_the_same_seed_give_the_same_province(courses):
-    from learnapp.demo import seed_demo
-    from learnapp.demo_large import seed_large
+    from learnapp.demo.large import seed_large
+    from learnapp.demo.province import seed_demo
 
     def snapshot() -> tuple:
         users = db.session.execute(

@@ -23,7 +23,7 @@ from learnapp.models import (
     QuizAttempt,
 )
 from learnapp.quiz import services
-from learnapp.quiz.kinds import KINDS, Response, kind_of, normalise
+from learnapp.quiz.types import KINDS, Response, kind_of, normalise
 from tests.factories import import_into, make_learner, module_settings, write_module
 
 # --- in-memory questions: grading needs no database -------------------------------------

@@ -8,8 +8,8 @@ from sqlalchemy import event, select
 from learnapp import db
 from learnapp.errors import DomainError
 from learnapp.models import Area, AreaClosure, User
-from learnapp.org.services import ancestors, create_area, is_under, move_area
-from learnapp.security import area_in_scope, subtree_ids
+from learnapp.org.scope import ancestors, area_in_scope, is_under, subtree_ids
+from learnapp.org.services import create_area, move_area
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.admin.services import CARDS_PER_PAGE
+from learnapp.admin.cards import CARDS_PER_PAGE
 from learnapp.models import Area, Assignment, Role, RoleGrant, User
 from learnapp.models.base import utcnow, vietnam_today
 from learnapp.reports.services import OVERDUE_PAGE_SIZE
 from tests.admin_support import published_module
+from tests.reports_support import fetch_export
 
 
 def add_learners(app, count: int) -> int:
@@ -70,6 +71,6 @@ def test_does_the_overdue_call_list_come_in_pages_and_the_download_hold_everyone
     on_pages = re.findall(r"Người \d{5}", first) + re.findall(r"Người \d{5}", second)
     assert first.count('href="/reports/people/') == OVERDUE_PAGE_SIZE
     assert len(set(on_pages)) == OVERDUE_PAGE_SIZE + 5
-    download = client.get(f"/reports/areas/{commune}/overdue.csv").get_data(as_text=True)
+    download = fetch_export(client, f"/reports/areas/{commune}/overdue.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(download.lstrip("\ufeff"))))
     assert sum(1 for r in rows if r[0].startswith("Người ")) == OVERDUE_PAGE_SIZE + 5

@@ -15,6 +15,7 @@ from learnapp.models import (
     Module,
     ModuleDraft,
     ModuleVersion,
+    PasswordBatch,
     Role,
     RoleGrant,
     SiteSetting,
@@ -66,6 +67,40 @@ def test_does_the_check_notice_a_new_table_that_refers_to_a_person():
     assert found - set(EXPORTED) - set(HANDLED) == {("reminder", "user_id")}
 
 
+def _add_notification_rows(uid: int) -> None:
+    """A reminder to the person, their channel choices, and calls to and by them."""
+    from datetime import date, datetime
+
+    from learnapp.notify.models import (
+        CallRecord,
+        Channel,
+        Kind,
+        Notification,
+        NotificationSetting,
+        Outcome,
+    )
+
+    db.session.add(
+        Notification(
+            user_id=uid,
+            kind=Kind.DUE_SOON,
+            channel=Channel.SMS,
+            event_key="x",
+            locale="vi",
+            address="+84912000001",
+            body="Nhac: ...",
+            link="http://x",
+            next_attempt_at=datetime(2026, 12, 1),
+        )
+    )
+    db.session.add(NotificationSetting(user_id=uid, email="learner@example.vn"))
+    db.session.add(
+        CallRecord(
+            user_id=uid, called_by_id=uid, called_on=date(2026, 12, 1), outcome=Outcome.OTHER
+        )
+    )
+
+
 def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_person(app):
     """A person with a row in every such table: afterwards only nameless links remain."""
     seed_world(app)
@@ -97,6 +132,12 @@ def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_perso
             )
         )
         db.session.add(SiteSetting(key="issuer_vi", value="Tỉnh ủy", updated_by_id=uid))
+        db.session.add(
+            PasswordBatch(area_id=area.id, created_by_id=uid, expires_at=area.created_at)
+        )
+        _add_notification_rows(uid)
+        add_session_rows(uid, module.id)
+        add_pending_file_rows(uid, area.id)
         db.session.commit()
         for table, column in person_columns():
             if (table, column) == ("user_account", "id"):
@@ -128,3 +169,50 @@ def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_perso
         )
         details = db.session.scalars(select(AuditEvent.detail)).all()
         assert not any("learner" in d.replace("learner2", "") for d in details)
+
+
+def add_pending_file_rows(uid: int, area_id: int) -> None:
+    """A report file the person asked for and an import preview they uploaded."""
+    from learnapp.admin.models import PendingImport
+    from learnapp.reports.models import ExportJob
+
+    db.session.add(ExportJob(user_id=uid, area_id=area_id, table="learners", fmt="csv"))
+    db.session.add(PendingImport(token="t" * 32, owner_id=uid, rows="[]"))
+
+
+def add_session_rows(uid: int, module_id: int) -> None:
+    """A training session the person leads, signed up for, attended and was told about."""
+    from datetime import datetime
+
+    from learnapp.models import (
+        AttendanceStatus,
+        NoticeKind,
+        SessionAttendance,
+        SessionMarkReceipt,
+        SessionNotice,
+        SessionSignup,
+        SignupStatus,
+        TrainingSession,
+    )
+
+    session = TrainingSession(
+        module_id=module_id,
+        starts_at=datetime(2026, 12, 12, 8, 0),
+        place="Hội trường",
+        capacity=5,
+        trainer_id=uid,
+        created_by_id=uid,
+    )
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(SessionSignup(session_id=session.id, user_id=uid, status=SignupStatus.CONFIRMED))
+    db.session.add(SessionMarkReceipt(session_id=session.id, client_id="mark-0001", user_id=uid))
+    db.session.add(
+        SessionAttendance(
+            session_id=session.id,
+            user_id=uid,
+            status=AttendanceStatus.ATTENDED,
+            recorded_by_id=uid,
+        )
+    )
+    db.session.add(SessionNotice(session_id=session.id, user_id=uid, kind=NoticeKind.MOVED))

@@ -728,9 +728,10 @@ def test_does_an_unknown_code_show_the_plain_unknown_message_with_404(course, cl
     anonymous = app.test_client()
 
     unknown = anonymous.get("/verify/" + "A" * 22, headers=EN)
-    near_miss = anonymous.get(
-        f"/verify/{code[:-1]}x" if code[-1] != "x" else f"/verify/{code[:-1]}y"
-    )
+    # Codes are read case-insensitively, so the changed last character must differ
+    # from the real one in any case, not only in this one.
+    other = "0" if code[-1].upper() != "0" else "2"
+    near_miss = anonymous.get(f"/verify/{code[:-1]}{other}")
     too_long = anonymous.get("/verify/" + "A" * 200, headers=EN)
 
     for response in (unknown, near_miss, too_long):
@@ -816,7 +817,7 @@ MULTIPLE_RULE = {
 def test_does_a_multiple_answer_question_state_its_partial_credit_rule(
     course, client, learner, language
 ):
-    # The rule of quiz/kinds.py MultipleAnswer: a right tick earns 1/k of the points (k
+    # The rule of quiz/types/choice.py MultipleAnswer: a right tick earns 1/k of the points (k
     # right choices), a wrong tick takes away 1/w (w wrong choices), never below zero.
     course()
     set_language(client, language)

@@ -13,8 +13,8 @@ import pytest
 from learnapp.content import quiz_bias
 from learnapp.content.loader import load_courses
 from learnapp.models import QuestionType
-from learnapp.quiz.kinds import KINDS
 from learnapp.quiz.services import draw_layout
+from learnapp.quiz.types import KINDS
 from tests import quiz_strategy_support as play
 from tests.authoring_helpers import signed_in
 from tests.factories import import_into, module_settings, write_module

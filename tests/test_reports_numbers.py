@@ -33,7 +33,6 @@ import pytest
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.demo import seed_demo
 from learnapp.learn import progress
 from learnapp.learn import services as learn_services
 from learnapp.models import (
@@ -47,6 +46,7 @@ from learnapp.models import (
 )
 from learnapp.models.base import utcnow
 from learnapp.org.services import create_area
+from tests.factories import seed_four_level_world
 from tests.reports_support import (
     CM,
     DS,
@@ -56,6 +56,7 @@ from tests.reports_support import (
     area_id,
     build_once,
     do_lessons,
+    fetch_export,
     finish,
     import_real_courses,
     learner_rows,
@@ -99,7 +100,7 @@ def decomposed(text: str) -> str:
 
 def build_world(app) -> None:
     """The demo, the real courses and the progress of the module docstring."""
-    seed_demo()
+    seed_four_level_world()
     import_real_courses(app)
     today = utcnow().date()
     db.session.add_all(
@@ -377,7 +378,7 @@ def test_do_module_and_status_filters_combine(world, viewer):
         ("  Cường  ", {CUONG}),
         ("secretary03", {DUC}),  # username
         ("0987000001", {CUONG}),  # phone
-        ("Bình", set()),  # Ma Thị Bình is in Yên Sơn
+        ("Bình", {HOA}),  # Ma Thị Bình is in Yên Sơn; Bàn Thị Hoa lives in Hòa Bình village
         ("xyz", set()),
     ],
 )
@@ -458,7 +459,7 @@ AREA_ORDERS = {
 
 def build_sort_world(app) -> None:
     """The demo, the courses, and Minh Thanh commune as the table above describes."""
-    seed_demo()
+    seed_four_level_world()
     import_real_courses(app)
     modules = {slug: the_module(slug) for slug in (CM, DS, MI)}
     commune = create_area("Minh Thanh", "commune", the_area("Sơn Dương", "district"))
@@ -540,7 +541,7 @@ def test_does_sorting_the_learners_by_each_column_give_that_order(
     assert names(page) == expected
     # ...and the export lists them in the same order.
     exported = read_csv(
-        client.get(f"/reports/areas/{commune}/learners.csv?sort={column}&dir={direction}")
+        fetch_export(client, f"/reports/areas/{commune}/learners.csv?sort={column}&dir={direction}")
     )
     assert [row[0] for row in exported[1:]] == expected
 
@@ -557,7 +558,9 @@ def test_does_sorting_the_sub_areas_by_each_column_give_that_order(
     expected = AREA_ORDERS[column] if direction == "asc" else AREA_ORDERS[column][::-1]
     assert list(sub_area_rows(page)) == expected
     exported = read_csv(
-        client.get(f"/reports/areas/{commune}/sub-areas.csv?asort={column}&adir={direction}")
+        fetch_export(
+            client, f"/reports/areas/{commune}/sub-areas.csv?asort={column}&adir={direction}"
+        )
     )
     assert [row[0] for row in exported[1:]] == expected
 
@@ -567,7 +570,7 @@ def test_does_a_sort_link_turn_the_direction_round(sort_world, english, auth):
     client = english
     auth.sign_in("district")
     page = html_of(client, f"/reports/areas/{commune}?sort=best&dir=asc")
-    link = re.search(r'href="([^"]+)" aria-sort="ascending">Best score', page)
+    link = re.search(r'<th aria-sort="ascending"><a href="([^"]+)">Best score', page)
     assert link is not None
     assert (
         names(html_of(client, link.group(1).replace("&amp;", "&"))) == LEARNER_ORDERS_DESC["best"]
@@ -616,12 +619,14 @@ def test_do_pages_keep_the_filters_and_the_sort(crowded_lem, viewer):
     url = f"/reports/areas/{lem}?status=not_started&sort=name&dir=desc"
     first = html_of(client, url)
     assert "Page 1 of 2" in first
-    next_link = re.search(r'href="([^"]+)">Next', first).group(1).replace("&amp;", "&")
+    next_link = re.search(r'href="([^"]+)"[^>]*>Next', first).group(1).replace("&amp;", "&")
     second = html_of(client, next_link)
     listed = names(first) + names(second)
     assert listed == [f"Người Học {n:02d}" for n in range(30, 0, -1)]  # An has started
     # The export holds the whole filtered table, not one page.
-    exported = read_csv(client.get(f"/reports/areas/{lem}/learners.csv?status=not_started"))
+    exported = read_csv(
+        fetch_export(client, f"/reports/areas/{lem}/learners.csv?status=not_started")
+    )
     assert len(exported) == 1 + 30
 
 
@@ -660,7 +665,7 @@ def test_do_the_learner_export_numbers_equal_the_page(world, viewer, fmt, query)
     client = viewer("district")
     district = area_id(world, "Sơn Dương", "district")
     page = html_of(client, f"/reports/areas/{district}{query}")
-    response = client.get(f"/reports/areas/{district}/learners.{fmt}{query}")
+    response = fetch_export(client, f"/reports/areas/{district}/learners.{fmt}{query}")
     assert response.status_code == 200
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0][:5] == ["Name", "Username", "Phone", "Village", "Status"]
@@ -685,7 +690,7 @@ def test_do_the_learner_export_numbers_equal_the_page(world, viewer, fmt, query)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_does_the_learner_export_hold_the_numbers_of_each_learner(world, viewer, fmt):
     client = viewer("committee")
-    response = client.get(f"/reports/areas/{area_id(world, 'Kháng Nhật')}/learners.{fmt}")
+    response = fetch_export(client, f"/reports/areas/{area_id(world, 'Kháng Nhật')}/learners.{fmt}")
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0][4:9] == [
         "Status",
@@ -731,7 +736,7 @@ def test_do_the_sub_area_export_numbers_equal_the_page(world, viewer, fmt, query
     client = viewer("district")
     district = area_id(world, "Sơn Dương", "district")
     page = html_of(client, f"/reports/areas/{district}{query}")
-    response = client.get(f"/reports/areas/{district}/sub-areas.{fmt}{query}")
+    response = fetch_export(client, f"/reports/areas/{district}/sub-areas.{fmt}{query}")
     assert response.status_code == 200
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0] == [
@@ -766,7 +771,7 @@ def test_do_the_per_module_export_numbers_equal_the_page(world, viewer, fmt, who
     client = viewer(who)
     area = area_id(world, *where)
     page = html_of(client, f"/reports/areas/{area}")
-    response = client.get(f"/reports/areas/{area}/modules.{fmt}")
+    response = fetch_export(client, f"/reports/areas/{area}/modules.{fmt}")
     assert response.status_code == 200
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0] == [
@@ -785,8 +790,8 @@ def test_do_the_per_module_export_numbers_equal_the_page(world, viewer, fmt, who
 def test_is_the_per_module_export_of_another_commune_not_found(world, viewer):
     client = viewer("committee")
     tu_quan = area_id(world, "Tứ Quận")
-    assert client.get(f"/reports/areas/{tu_quan}/modules.csv").status_code == 404
-    assert client.get(f"/reports/areas/{tu_quan}/modules.xlsx").status_code == 404
+    assert fetch_export(client, f"/reports/areas/{tu_quan}/modules.csv").status_code == 404
+    assert fetch_export(client, f"/reports/areas/{tu_quan}/modules.xlsx").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -804,7 +809,7 @@ def test_is_the_per_module_export_of_another_commune_not_found(world, viewer):
 def test_does_each_export_come_as_a_named_attachment(world, viewer, path):
     client = viewer("committee")
     kn = area_id(world, "Kháng Nhật")
-    response = client.get(f"/reports/areas/{kn}/{path}")
+    response = fetch_export(client, f"/reports/areas/{kn}/{path}")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
@@ -817,7 +822,7 @@ def test_does_every_csv_export_start_with_a_utf8_bom_and_keep_vietnamese(world, 
     client = viewer("committee")
     kn = area_id(world, "Kháng Nhật")
     for path in ("learners.csv", "sub-areas.csv", "overdue.csv"):
-        data = client.get(f"/reports/areas/{kn}/{path}").get_data()
+        data = fetch_export(client, f"/reports/areas/{kn}/{path}").get_data()
         assert data[:3] == b"\xef\xbb\xbf", path
         assert data[3:4] != b"\xef"  # one BOM, not two
         text = data.decode("utf-8-sig")
@@ -843,7 +848,9 @@ def dangerous_names(world):
 @pytest.mark.parametrize("path", ["learners.csv", "overdue.csv", "sub-areas.csv"])
 def test_are_formula_like_cells_neutralised_in_csv(dangerous_names, viewer, path):
     client = viewer("committee")
-    rows = read_csv(client.get(f"/reports/areas/{area_id(dangerous_names, 'Kháng Nhật')}/{path}"))
+    rows = read_csv(
+        fetch_export(client, f"/reports/areas/{area_id(dangerous_names, 'Kháng Nhật')}/{path}")
+    )
     cells = [cell for row in rows for cell in row]
     risky = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert risky == []
@@ -858,7 +865,7 @@ def test_are_formula_like_cells_neutralised_in_csv(dangerous_names, viewer, path
 def test_are_formula_like_cells_neutralised_in_xlsx(dangerous_names, viewer, path):
     client = viewer("committee")
     cells = xlsx_cells(
-        client.get(f"/reports/areas/{area_id(dangerous_names, 'Kháng Nhật')}/{path}")
+        fetch_export(client, f"/reports/areas/{area_id(dangerous_names, 'Kháng Nhật')}/{path}")
     )
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     risky = [c.value for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"]
@@ -918,7 +925,7 @@ def test_does_the_overdue_export_match_the_overdue_page(world, viewer, fmt):
     client = viewer("district")
     district = area_id(world, "Sơn Dương", "district")
     page = overdue_rows(html_of(client, f"/reports/areas/{district}/overdue"))
-    response = client.get(f"/reports/areas/{district}/overdue.{fmt}")
+    response = fetch_export(client, f"/reports/areas/{district}/overdue.{fmt}")
     rows = read_csv(response) if fmt == "csv" else read_xlsx(response)
     assert rows[0] == [
         "Name",
@@ -1030,7 +1037,7 @@ def test_does_a_deactivated_learner_disappear_from_the_counts(world, viewer):
     assert sub_area_rows(page)["Kháng Nhật"] == (2, 25, 80, 1)
     assert CUONG not in names(page)
     assert CUONG not in html_of(client, f"/reports/areas/{district}/overdue")
-    exported = read_csv(client.get(f"/reports/areas/{district}/learners.csv"))
+    exported = read_csv(fetch_export(client, f"/reports/areas/{district}/learners.csv"))
     assert CUONG not in [row[0] for row in exported]
     # The record is kept: the person's page still shows the progress, marked deactivated.
     person = html_of(client, f"/reports/people/{user_id(world, 'secretary01')}")
@@ -1076,10 +1083,31 @@ def test_does_a_bad_filter_value_never_break_an_export_or_the_call_list(world, v
     district = area_id(world, "Sơn Dương", "district")
     statuses = {}
     for path in ("learners.csv", "learners.xlsx", "sub-areas.csv", "sub-areas.xlsx"):
-        statuses[path] = client.get(f"/reports/areas/{district}/{path}?{query}").status_code
+        statuses[path] = fetch_export(
+            client, f"/reports/areas/{district}/{path}?{query}"
+        ).status_code
     for path in ("overdue", "overdue.csv", "overdue.xlsx"):
-        statuses[path] = client.get(f"/reports/areas/{district}/{path}?{query}").status_code
+        statuses[path] = fetch_export(
+            client, f"/reports/areas/{district}/{path}?{query}"
+        ).status_code
     assert set(statuses.values()) == {200}, statuses
     # The default rows: every learner of the district.
-    assert len(read_csv(client.get(f"/reports/areas/{district}/learners.csv?{query}"))) == 1 + 8
-    assert len(read_xlsx(client.get(f"/reports/areas/{district}/learners.xlsx?{query}"))) == 1 + 8
+    assert (
+        len(read_csv(fetch_export(client, f"/reports/areas/{district}/learners.csv?{query}")))
+        == 1 + 8
+    )
+    assert (
+        len(read_xlsx(fetch_export(client, f"/reports/areas/{district}/learners.xlsx?{query}")))
+        == 1 + 8
+    )
+
+
+def test_do_report_tables_carry_card_labels_and_sort_on_the_header_cell(sort_world, english, auth):
+    app, commune = sort_world
+    client = english
+    auth.sign_in("district")
+    page = html_of(client, f"/reports/areas/{commune}?sort=best&dir=asc")
+    assert '<th aria-sort="ascending"><a href=' in page
+    assert not re.search(r"<a [^>]*aria-sort", page)
+    assert page.count('class="report stack"') == 2
+    assert 'data-label="Best score"' in page and 'data-label="Average best score"' in page

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.auth.services import create_user
-from learnapp.demo import DEMO_PASSWORD, seed_demo
+from learnapp.demo.province import DEMO_PASSWORD
 from learnapp.models import Area, AreaClosure, Assignment, Role, RoleGrant, User
 from learnapp.models.base import utcnow
 from tests.conftest import masked_page
+from tests.factories import seed_four_level_world
 from tests.reports_support import (
     CM,
     DS,
@@ -30,6 +31,7 @@ from tests.reports_support import (
     build_once,
     do_lessons,
     export_text,
+    fetch_export,
     finish,
     import_real_courses,
     names,
@@ -76,7 +78,7 @@ VIEWERS = {
 
 def build_scope_world(app) -> None:
     """The demo, the courses, a Tứ Quận committee member, some progress everywhere."""
-    seed_demo()
+    seed_four_level_world()
     import_real_courses(app)
     tu_quan = the_area("Tứ Quận")
     create_user(
@@ -210,7 +212,8 @@ def test_does_a_committee_member_get_their_subtree_and_404_for_the_rest(
         person_area = {u: the_user(u).area_id for u in PEOPLE}
     wrong, leaks = [], []
     for url, kind, target in every_request(world):
-        response = client.get(url)
+        # An export link answers with its queued file: the file is what must not leak.
+        response = fetch_export(client, url)
         if kind == "index":
             expected = 302  # one committee area: straight to it
         elif kind == "area":
@@ -272,7 +275,9 @@ def test_does_kháng_nhật_searching_for_a_tứ_quận_learner_find_nobody(worl
     assert names(page.get_data(as_text=True)) == []
     assert "Ma Thị Bình" not in page.get_data(as_text=True)
     for fmt in ("csv", "xlsx"):
-        export = client.get(f"/reports/areas/{kn}/learners.{fmt}", query_string={"q": typed})
+        export = fetch_export(
+            client, f"/reports/areas/{kn}/learners.{fmt}", query_string={"q": typed}
+        )
         assert export.status_code == 200
         assert "Ma Thị Bình" not in export_text(export)
         assert len(export_text(export).splitlines()) == 1  # the header row alone
@@ -296,7 +301,7 @@ def test_does_page_2_of_kháng_nhật_hold_kháng_nhật_people_only(world, clie
         assert "Người Cây Nhãn" not in html
     assert len(listed) == 33 + 8  # pages 1 and 2, then page 3 clamped to page 2
     assert set(listed) == own
-    exported = read_csv(client.get(f"/reports/areas/{kn}/learners.csv?page=2"))
+    exported = read_csv(fetch_export(client, f"/reports/areas/{kn}/learners.csv?page=2"))
     assert {row[0] for row in exported[1:]} == own
     second = client.get(f"/reports/areas/{kn}?page=2").get_data(as_text=True)
     assert summary(second)["learners"] == 33
@@ -326,7 +331,7 @@ def test_does_another_communes_progress_leave_kháng_nhật_numbers_unchanged(wo
         return (
             summary(page),
             sub_area_rows(page),
-            [read_csv(client.get(url))[1:] for url in urls[1:]],
+            [read_csv(fetch_export(client, url))[1:] for url in urls[1:]],
         )
 
     before = numbers()

@@ -26,13 +26,21 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnapp import db
-from learnapp.admin import services
+from learnapp.admin.areas import area_choices, level_fits, move_targets
+from learnapp.admin.people import ROLE_ORDER, phone_owner, username_taken_query
+from learnapp.admin.scope import in_scope
 from learnapp.auth.forms import ERROR_MESSAGES as AUTH_MESSAGES
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
+from learnapp.content.published import published_modules
 from learnapp.forms import CheckedForm, IdField
 from learnapp.ids import parse_id
-from learnapp.learn.requirements import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
-from learnapp.models import Area, Module, ModuleStatus, Role, User
+from learnapp.learn.requirements import (
+    DEFAULT_ESCALATE_DAYS,
+    DEFAULT_GRACE_DAYS,
+    MAX_ESCALATE_DAYS,
+    MAX_GRACE_DAYS,
+)
+from learnapp.models import Area, Module, ModuleStatus, Requirement, Role, User
 from learnapp.models.base import vietnam_today
 from learnapp.models.org import LEVELS
 
@@ -57,6 +65,8 @@ AUDIT_ACTION_LABELS = {
     "person_delete": _l("Person deleted"),
     "password_change": _l("Changed own password"),
     "password_reset": _l("Temporary password given"),
+    "password_batch": _l("Temporary passwords issued for an area"),
+    "help_contact_change": _l("Help contact changed"),
     "account_create": _l("Account created"),
     "account_edit": _l("Account changed"),
     "account_deactivate": _l("Account deactivated"),
@@ -83,6 +93,7 @@ AUDIT_ACTION_LABELS = {
 }
 
 GRACE_MESSAGE = _l("Enter a number of days from 0 to %(max)s.", max=MAX_GRACE_DAYS)
+ESCALATE_MESSAGE = _l("Enter a number of days from 1 to %(max)s.", max=MAX_ESCALATE_DAYS)
 
 # What a DomainError code from a service means, in the person's words.
 ERROR_MESSAGES = {
@@ -106,7 +117,12 @@ ERROR_MESSAGES = {
     "module_not_published": _l("Only a published module can be required."),
     "due_in_past": _l("The due date cannot be in the past."),
     "bad_grace_days": GRACE_MESSAGE,
+    "bad_escalate_days": ESCALATE_MESSAGE,
     "import_expired": _l("This preview is too old. Please upload the file again."),
+    "batch_level": _l("Temporary passwords are issued for a village or a commune."),
+    "nobody_to_issue": _l(
+        "Nobody here needs a temporary password: every active learner has chosen their own."
+    ),
 }
 
 IMPORT_FILE_ERRORS = {
@@ -192,10 +208,10 @@ def problem_message(code: str, params: dict[str, str]) -> str:
 
 def role_choices() -> list[tuple[str, str]]:
     """(value, label) of every role, in the order the form shows them."""
-    return [(role.value, ROLE_LABELS[role]) for role in services.ROLE_ORDER]
+    return [(role.value, ROLE_LABELS[role]) for role in ROLE_ORDER]
 
 
-def area_in_scope(admin: User, raw: int | str | None) -> Area:
+def chosen_managed_area(admin: User, raw: int | str | None) -> Area:
     """The chosen area, when it is one the admin manages; otherwise a form error.
 
     Another province's area, or one above the admin's own, is refused like a missing one.
@@ -203,7 +219,7 @@ def area_in_scope(admin: User, raw: int | str | None) -> Area:
     area_id = parse_id(raw)
     if area_id is None:
         raise ValidationError(_l("Choose an area from the list."))
-    if not services.in_scope(admin, area_id):
+    if not in_scope(admin, area_id):
         raise ValidationError(ERROR_MESSAGES["outside_scope"])
     return db.session.get(Area, area_id)
 
@@ -236,7 +252,7 @@ class _PersonFields(CheckedForm):
         super().__init__(**kwargs)
         self.admin = admin
         self.person = person
-        self.area_id.choices = [("", _l("Choose an area"))] + services.area_choices(admin)
+        self.area_id.choices = [("", _l("Choose an area"))] + area_choices(admin)
         self.roles.choices = role_choices()
 
     def validate_phone(self, field: TelField) -> None:
@@ -246,13 +262,13 @@ class _PersonFields(CheckedForm):
         phone = normalise_phone(field.data)
         if phone is None:
             raise ValidationError(AUTH_MESSAGES["bad_phone"])
-        owner = services.phone_owner(phone)
+        owner = phone_owner(phone)
         if owner is not None and (self.person is None or owner != self.person.id):
             raise ValidationError(AUTH_MESSAGES["phone_taken"])
         field.data = phone
 
     def validate_area_id(self, field: SelectField) -> None:
-        self.area = area_in_scope(self.admin, field.data)
+        self.area = chosen_managed_area(self.admin, field.data)
 
     def validate_roles(self, field: MultiCheckboxField) -> None:
         known = {role.value for role in Role}
@@ -291,7 +307,7 @@ class CreatePersonForm(_PersonFields):
         username = normalise_username(field.data)
         if not USERNAME_RE.match(username):
             raise ValidationError(AUTH_MESSAGES["bad_username"])
-        if db.session.scalar(services.username_taken_query(username)):
+        if db.session.scalar(username_taken_query(username)):
             raise ValidationError(AUTH_MESSAGES["username_taken"])
         field.data = username
 
@@ -353,6 +369,22 @@ class RenameAreaForm(CheckedForm):
     name = AreaNameField(_l("New name"))
 
 
+class HelpContactForm(CheckedForm):
+    """Whom the learners under an area call for help, shown on their help page."""
+
+    help_contact = StringField(
+        _l("Who to call for help (name and phone number)"),
+        validators=[Length(max=200, message=_l("At most 200 characters."))],
+        filters=[tidy],
+    )
+
+
+class IssuePasswordsForm(CheckedForm):
+    """Issuing temporary passwords hands accounts over: the admin's own password first."""
+
+    current_password = own_password_field()
+
+
 class MoveAreaForm(CheckedForm):
     parent_id = IdField(_l("Move under"), message=_l("Choose the new place from the list."))
 
@@ -363,15 +395,15 @@ class MoveAreaForm(CheckedForm):
         # Offer only places it may go; what is posted is checked again below.
         self.parent_id.choices = [("", _l("Choose the new place"))] + [
             (value, label)
-            for value, label, level in services.move_targets(admin, area)
-            if services.level_fits(level, area.level)
+            for value, label, level in move_targets(admin, area)
+            if level_fits(level, area.level)
         ]
 
     def validate_parent_id(self, field: SelectField) -> None:
         parent_id = field.data
         if parent_id is None:
             raise ValidationError(_l("Choose the new place from the list."))
-        if not services.in_scope(self.admin, parent_id):
+        if not in_scope(self.admin, parent_id):
             raise ValidationError(ERROR_MESSAGES["outside_scope"])
         self.parent = db.session.get(Area, parent_id)
 
@@ -409,6 +441,12 @@ class GraceDaysField(_InOurWords, IntegerField):
     invalid_message = GRACE_MESSAGE
 
 
+class EscalateDaysField(_InOurWords, IntegerField):
+    """A whole number of days, at least one."""
+
+    invalid_message = ESCALATE_MESSAGE
+
+
 GRACE_HELP = _l(
     "Someone placed in the area later is due this many days after the day they joined, "
     "if that is after the due date. Left empty: 30 days for a new requirement, unchanged "
@@ -429,6 +467,33 @@ def _grace_days_field(label: str) -> GraceDaysField:
     )
 
 
+ESCALATE_HELP = _l(
+    "When someone is this many days past their due date, the commune committee is asked "
+    "to call them (the call list and the weekly summary). Left empty: 14 days for a new "
+    "requirement, unchanged for an existing one."
+)
+
+
+def _escalate_days_field() -> EscalateDaysField:
+    return EscalateDaysField(
+        _l("Ask the committee to call after (days overdue)"),
+        default=DEFAULT_ESCALATE_DAYS,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_ESCALATE_DAYS, message=ESCALATE_MESSAGE),
+        ],
+        description=ESCALATE_HELP,
+    )
+
+
+# What a requirement asks for (learnapp.learn.requirements.what_counts).
+REQUIREMENT_LABELS = {
+    Requirement.ONLINE: _l("The module online"),
+    Requirement.IN_PERSON: _l("A training session attended"),
+    Requirement.BOTH: _l("Both: online and a session attended"),
+}
+
+
 class AssignmentForm(CheckedForm):
     module_id = IdField(_l("Module"), message=_l("Choose a published module from the list."))
     area_id = IdField(
@@ -439,14 +504,21 @@ class AssignmentForm(CheckedForm):
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
     grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
+    escalate_after_days = _escalate_days_field()
+    requirement = SelectField(
+        _l("What counts"),
+        choices=[(r.value, label) for r, label in REQUIREMENT_LABELS.items()],
+        default=Requirement.ONLINE.value,
+        validate_choice=False,
+    )
 
     def __init__(self, admin: User, language: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.admin = admin
         self.module_id.choices = [("", _l("Choose a module"))] + [
-            (str(m.id), m.text(language).title) for m in services.published_modules()
+            (str(m.id), m.text(language).title) for m in published_modules()
         ]
-        self.area_id.choices = [("", _l("Choose an area"))] + services.area_choices(admin)
+        self.area_id.choices = [("", _l("Choose an area"))] + area_choices(admin)
 
     def validate_module_id(self, field: SelectField) -> None:
         module = db.session.get(Module, field.data) if field.data is not None else None
@@ -455,7 +527,11 @@ class AssignmentForm(CheckedForm):
         self.module = module
 
     def validate_area_id(self, field: SelectField) -> None:
-        self.area = area_in_scope(self.admin, field.data)
+        self.area = chosen_managed_area(self.admin, field.data)
+
+    def validate_requirement(self, field: SelectField) -> None:
+        if field.data not in {r.value for r in Requirement}:
+            raise ValidationError(_l("Choose what counts from the list."))
 
 
 class DueDateForm(CheckedForm):
@@ -464,6 +540,7 @@ class DueDateForm(CheckedForm):
         validators=[InputRequired(_l("Enter the due date.")), _not_in_past],
     )
     grace_days = _grace_days_field(_l("Grace period for newcomers (days)"))
+    escalate_after_days = _escalate_days_field()
 
 
 class PeopleFilterForm(CheckedForm):
@@ -520,5 +597,16 @@ class SettingsForm(CheckedForm):
         description=_l(
             'Below this number a question shows "too few answers" instead of figures '
             "that would mislead."
+        ),
+    )
+    offline_submit_days = IntegerField(
+        _l("Days within which a quiz answered offline is accepted"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=60, message=_l("Enter a whole number from 1 to 60.")),
+        ],
+        description=_l(
+            "Counted from the start of the attempt; left empty, the current value stays "
+            "(7 days unless set)."
         ),
     )

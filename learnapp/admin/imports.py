@@ -1,7 +1,7 @@
 """Bulk import of people from a CSV or XLSX sheet: read it, check every row, then apply.
 
 Reading and checking change nothing. The rows read from an upload wait in a JSON file
-under instance/imports/ until the admin confirms; the check runs again at confirmation,
+in the database (pending_import) until the admin confirms; the check runs again at confirmation,
 in the transaction that imports, so what is imported is what the database allows then.
 Hashing a password costs tens of milliseconds by design, so imported accounts start
 without one: an admin hands each person a temporary password with "reset password".
@@ -20,13 +20,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import aliased
 
 from learnapp import audit, db
-from learnapp.admin import services
+from learnapp.admin.models import PendingImport
+from learnapp.admin.people import NO_PASSWORD, next_free_username, username_base
+from learnapp.admin.scope import admin_scope
 from learnapp.auth.services import USERNAME_RE, normalise_phone, normalise_username
 from learnapp.errors import DomainError
 from learnapp.forms import control_characters
@@ -205,61 +206,53 @@ class Upload:
     rows: list[list[str | int]]
 
 
-def store_upload(folder: Path, owner: User, filename: str, rows: list[list[str | int]]) -> str:
+def store_upload(owner: User, filename: str, rows: list[list[str | int]]) -> str:
     """Keep the rows under a random token, private to the owner; return the token."""
-    folder.mkdir(parents=True, exist_ok=True)
-    discard_stale_uploads(folder)
+    discard_stale_uploads()
     token = secrets.token_urlsafe(24)
-    payload = {
-        "owner_id": owner.id,
-        "filename": filename[:200],
-        "created_at": utcnow().timestamp(),
-        "rows": rows,
-    }
-    path = folder / f"{token}.json"
-    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    path.chmod(0o600)
+    db.session.add(
+        PendingImport(
+            token=token,
+            owner_id=owner.id,
+            filename=filename[:200],
+            rows=json.dumps(rows, ensure_ascii=False),
+            created_at=utcnow(),
+        )
+    )
+    db.session.commit()
     return token
 
 
-def load_upload(folder: Path, token: str, owner: User) -> Upload:
+def load_upload(token: str, owner: User) -> Upload:
     """The owner's stored rows; LookupError if unknown or someone else's, DomainError if old."""
     if not TOKEN_RE.fullmatch(token or ""):
         raise LookupError(token)
-    path = folder / f"{token}.json"
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LookupError(token) from exc
-    if payload.get("owner_id") != owner.id:
+    pending = db.session.get(PendingImport, token)
+    if pending is None or pending.owner_id != owner.id:
         raise LookupError(token)
-    if utcnow().timestamp() - float(payload["created_at"]) > UPLOAD_TTL.total_seconds():
-        discard_upload(folder, token)
+    if utcnow() - pending.created_at > UPLOAD_TTL:
+        discard_upload(token)
+        db.session.commit()
         raise DomainError("import_expired")
     return Upload(
         token=token,
-        owner_id=payload["owner_id"],
-        filename=payload["filename"],
-        created_at=payload["created_at"],
-        rows=payload["rows"],
+        owner_id=pending.owner_id,
+        filename=pending.filename,
+        created_at=pending.created_at.timestamp(),
+        rows=json.loads(pending.rows),
     )
 
 
-def discard_upload(folder: Path, token: str) -> None:
-    """Forget stored rows (after import, or when too old)."""
-    if TOKEN_RE.fullmatch(token or ""):
-        (folder / f"{token}.json").unlink(missing_ok=True)
+def discard_upload(token: str) -> None:
+    """Forget stored rows (after import, or when too old); the caller commits."""
+    db.session.execute(delete(PendingImport).where(PendingImport.token == token))
 
 
-def discard_stale_uploads(folder: Path) -> None:
+def discard_stale_uploads(now: datetime | None = None) -> int:
     """Delete every stored upload older than the time a preview stays valid."""
-    limit = utcnow().timestamp() - UPLOAD_TTL.total_seconds()
-    for path in folder.glob("*.json"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+    cutoff = (now or utcnow()) - UPLOAD_TTL
+    result = db.session.execute(delete(PendingImport).where(PendingImport.created_at < cutoff))
+    return result.rowcount
 
 
 # --- checking ----------------------------------------------------------------------------
@@ -367,7 +360,7 @@ def _villages(admin: User) -> tuple[dict[str, list[tuple[int, str, str]]], dict[
     rows = db.session.execute(
         select(Area.id, Area.name, parent.name)
         .outerjoin(parent, parent.id == Area.parent_id)
-        .where(Area.level == "village", Area.id.in_(services.admin_scope(admin)))
+        .where(Area.level == "village", Area.id.in_(admin_scope(admin)))
     )
     index: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     labels = {}
@@ -527,7 +520,7 @@ def _match_accounts(admin: User, rows: list[RowCheck]) -> None:
 
 def _managed_and_roles(admin: User, ids: set[int]) -> tuple[set[int], dict[int, set[Role]]]:
     """Which of these accounts the admin manages (scope checked in SQL), and their roles."""
-    scope = services.admin_scope(admin)
+    scope = admin_scope(admin)
     managed: set[int] = set()
     held: dict[int, set[Role]] = defaultdict(set)
     for chunk in _chunks(ids):
@@ -566,9 +559,7 @@ def _generate_usernames(rows: list[RowCheck]) -> None:
     taken = set(db.session.scalars(select(User.username)))
     taken |= {r.username_value for r in rows if r.username_value}
     for row in needing:
-        row.username_value = services.next_free_username(
-            services.username_base(row.full_name), taken
-        )
+        row.username_value = next_free_username(username_base(row.full_name), taken)
         taken.add(row.username_value)
 
 
@@ -619,7 +610,7 @@ def apply_import(admin: User, check: ImportCheck, filename: str) -> ImportResult
                     "full_name": r.full_name,
                     "phone": r.phone_value,
                     "area_id": r.area_id,
-                    "password_hash": services.NO_PASSWORD,
+                    "password_hash": NO_PASSWORD,
                     "must_change_password": True,
                     "is_active": True,
                     "session_version": 1,

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,21 +26,31 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db, site_settings
-from learnapp.admin import imports, services
+from learnapp.admin import areas as area_service
+from learnapp.admin import assignments as assignment_service
+from learnapp.admin import audit_log as audit_service
+from learnapp.admin import cards as card_service
+from learnapp.admin import imports
+from learnapp.admin import passwords as password_service
+from learnapp.admin import people as people_service
+from learnapp.admin import settings as settings_service
 from learnapp.admin.forms import (
     AUDIT_ACTION_LABELS,
     ERROR_MESSAGES,
     FIELD_LABELS,
     IMPORT_FILE_ERRORS,
     LEVEL_LABELS,
+    REQUIREMENT_LABELS,
     ROLE_LABELS,
     AssignmentForm,
     AuditFilterForm,
     CreatePersonForm,
     DueDateForm,
     EditPersonForm,
+    HelpContactForm,
     ImportConfirmForm,
     ImportUploadForm,
+    IssuePasswordsForm,
     MoveAreaForm,
     NewAreaForm,
     PeopleFilterForm,
@@ -50,14 +59,17 @@ from learnapp.admin.forms import (
     SettingsForm,
     problem_message,
 )
+from learnapp.admin.scope import in_scope, manages
 from learnapp.auth.services import verify_password
-from learnapp.errors import DomainError
+from learnapp.errors import DomainError, commit_or_flash, message_for
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.ids import parse_id
-from learnapp.models import Area, Assignment, Role, User
+from learnapp.models import Area, Assignment, PasswordBatchStatus, Requirement, Role, User
+from learnapp.paging import page_arg, paginate
 from learnapp.privacy import deletion
 from learnapp.privacy.forms import DELETE_MESSAGES, DeletePersonForm
+from learnapp.qr import qr_data_uri
 from learnapp.security import load_area, load_person, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -79,16 +91,6 @@ def _admin_flag() -> dict[str, bool]:
 
 def _admin() -> User:
     return current_user._get_current_object()
-
-
-def _message(exc: DomainError) -> str:
-    return str(ERROR_MESSAGES.get(str(exc), str(exc)))
-
-
-def _page_arg() -> int:
-    # Past the last page shows an empty page; past any sane number is not a page at all.
-    page = request.args.get("page", "")
-    return parse_id(page) or 1 if page.isascii() and page.isdigit() and len(page) <= 6 else 1
 
 
 def _scope_area_arg(name: str) -> Area | None:
@@ -118,7 +120,8 @@ def _reauth_problem(admin: User, typed: str | None, missing: str) -> str | None:
 @roles_required(Role.ADMIN)
 def index():
     return render_template(
-        "admin/index.html", can_change_settings=services.province_of_admin(_admin()) is not None
+        "admin/index.html",
+        can_change_settings=settings_service.province_of_admin(_admin()) is not None,
     )
 
 
@@ -131,7 +134,7 @@ def settings():
     """The site's settings: the body named on certificates, the statistics threshold.
     Only an admin of a whole province changes them; a commune admin is refused."""
     admin = _admin()
-    if services.province_of_admin(admin) is None:
+    if settings_service.province_of_admin(admin) is None:
         abort(403)
     names = site_settings.issuer_names()
     form = SettingsForm(
@@ -139,17 +142,19 @@ def settings():
             "issuer_vi": names.get("vi", ""),
             "issuer_en": names.get("en", ""),
             "stats_min_answers": site_settings.stats_min_answers(),
+            # Empty until set, so saving the page does not store the default as a choice.
+            "offline_submit_days": site_settings.get(site_settings.OFFLINE_SUBMIT_DAYS) or None,
         }
     )
     if form.validate_on_submit():
-        changed = services.change_settings(
-            admin,
-            {
-                site_settings.issuer_key("vi"): form.issuer_vi.data or "",
-                site_settings.issuer_key("en"): form.issuer_en.data or "",
-                site_settings.STATS_MIN_ANSWERS: str(form.stats_min_answers.data),
-            },
-        )
+        values = {
+            site_settings.issuer_key("vi"): form.issuer_vi.data or "",
+            site_settings.issuer_key("en"): form.issuer_en.data or "",
+            site_settings.STATS_MIN_ANSWERS: str(form.stats_min_answers.data),
+        }
+        if form.offline_submit_days.data is not None:
+            values[site_settings.OFFLINE_SUBMIT_DAYS] = str(form.offline_submit_days.data)
+        changed = settings_service.change_settings(admin, values)
         db.session.commit()
         if changed:
             flash(_("The settings are saved."), "success")
@@ -167,13 +172,13 @@ def settings():
 def people():
     admin = _admin()
     form = PeopleFilterForm(formdata=request.args)
-    form.area.choices = [("", _("All my areas"))] + services.area_choices(admin)
+    form.area.choices = [("", _("All my areas"))] + area_service.area_choices(admin)
     area = _scope_area_arg("area")
     search = (form.q.data or "")[:120]
-    page = services.paginate(
-        services.people_query(admin, search=search, area=area),
-        _page_arg(),
-        services.PEOPLE_PER_PAGE,
+    page = paginate(
+        people_service.people_query(admin, search=search, area=area),
+        page_arg(),
+        people_service.PEOPLE_PER_PAGE,
     )
     return render_template(
         "admin/people.html",
@@ -193,7 +198,7 @@ def person_new():
     if form.validate_on_submit():
         # A learner account is everyday work; any other role hands over power (SECURITY 5).
         problem = None
-        if services.needs_reauth_to_create(form.chosen_roles):
+        if people_service.needs_reauth_to_create(form.chosen_roles):
             problem = _reauth_problem(
                 admin,
                 form.current_password.data,
@@ -211,13 +216,13 @@ def person_new():
 def _create_person(admin: User, form: CreatePersonForm) -> str | None:
     """The page showing the new account's temporary password, or None after a form error."""
     try:
-        person, password = services.create_person(
+        person, password = people_service.create_person(
             admin,
             full_name=form.full_name.data,
             username=form.username.data,
             phone=form.phone.data,
             area=form.area,
-            roles=sorted(form.chosen_roles, key=services.ROLE_ORDER.index),
+            roles=sorted(form.chosen_roles, key=people_service.ROLE_ORDER.index),
         )
     except DomainError as exc:
         db.session.rollback()
@@ -225,7 +230,7 @@ def _create_person(admin: User, form: CreatePersonForm) -> str | None:
         target = {"username_taken": form.username, "bad_username": form.username}.get(
             code, form.phone if "phone" in code else form.area_id
         )
-        target.errors.append(_message(exc))
+        target.errors.append(message_for(exc, ERROR_MESSAGES))
         return None
     db.session.commit()
     # Shown in this response only: the password is kept nowhere but as a hash, so it
@@ -240,13 +245,13 @@ def _create_person(admin: User, form: CreatePersonForm) -> str | None:
 def person(user_id: int):
     admin = _admin()
     person = load_person(user_id, Role.ADMIN)
-    managed = services.manages(admin, person)
+    managed = manages(admin, person)
     form = _edit_form(admin, person)
     if form.validate_on_submit():
         if not managed:
             flash(str(ERROR_MESSAGES["not_managed"]), "error")
             return redirect(url_for(".person", user_id=person.id))
-        added, removed = services.roles_change(person, form.chosen_roles)
+        added, removed = people_service.roles_change(person, form.chosen_roles)
         problem = None
         if added or removed:
             problem = _reauth_problem(
@@ -257,7 +262,7 @@ def person(user_id: int):
         if problem:
             form.current_password.errors.append(problem)
         else:
-            edit = services.PersonEdit(
+            edit = people_service.PersonEdit(
                 full_name=form.full_name.data,
                 phone=form.phone.data,
                 area=form.area,
@@ -265,11 +270,11 @@ def person(user_id: int):
                 is_active=form.is_active.data,
             )
             try:
-                changed = services.update_person(admin, person, edit)
+                changed = people_service.update_person(admin, person, edit)
             except DomainError as exc:
                 db.session.rollback()
                 field = getattr(form, _PERSON_ERROR_FIELDS.get(str(exc), "full_name"))
-                field.errors.append(_message(exc))
+                field.errors.append(message_for(exc, ERROR_MESSAGES))
             else:
                 db.session.commit()
                 flash(_("Saved.") if changed else _("Nothing was changed."), "success")
@@ -285,7 +290,7 @@ def _edit_form(admin: User, person: User, **kwargs) -> EditPersonForm:
             "full_name": person.full_name,
             "phone": person.phone,
             "area_id": str(person.area_id),
-            "roles": [role.value for role in services.ROLE_ORDER if role in person.roles()],
+            "roles": [role.value for role in people_service.ROLE_ORDER if role in person.roles()],
             "is_active": person.is_active,
         },
         **kwargs,
@@ -305,7 +310,7 @@ def _render_person(
         managed=managed,
         button=ButtonForm(),
         reset_form=reset_form or ResetPasswordForm(formdata=None),
-        has_password=services.has_password(person),
+        has_password=people_service.has_password(person),
         role_labels=ROLE_LABELS,
     )
 
@@ -325,13 +330,7 @@ def person_reactivate(user_id: int):
 def _set_active(user_id: int, active: bool):
     _button()
     person = load_person(user_id, Role.ADMIN)
-    try:
-        services.set_active(_admin(), person, active)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(_message(exc), "error")
-    else:
-        db.session.commit()
+    if commit_or_flash(lambda: people_service.set_active(_admin(), person, active), ERROR_MESSAGES):
         if active:
             flash(_("%(name)s can sign in again.", name=person.full_name), "success")
         else:
@@ -352,9 +351,9 @@ def person_reset_password(user_id: int):
     form = ResetPasswordForm()
     person = load_person(user_id, Role.ADMIN)
     try:
-        services.check_reset(admin, person)
+        people_service.check_reset(admin, person)
     except DomainError as exc:
-        flash(_message(exc), "error")
+        flash(message_for(exc, ERROR_MESSAGES), "error")
         return redirect(url_for(".person", user_id=person.id))
     # A temporary password hands the account over: the admin's own password first.
     form.validate_on_submit()
@@ -366,7 +365,7 @@ def person_reset_password(user_id: int):
     if problem:
         form.current_password.errors = [problem]
         return _render_person(person, _edit_form(admin, person, formdata=None), True, form)
-    password = services.reset_password(admin, person)
+    password = people_service.reset_password(admin, person)
     db.session.commit()
     # Rendered, not redirected: see person_new.
     return render_template(
@@ -382,7 +381,7 @@ def person_delete(user_id: int):
     try:
         deletion.check_delete(admin, person)
     except DomainError as exc:
-        flash(str(DELETE_MESSAGES.get(str(exc)) or _message(exc)), "error")
+        flash(message_for(exc, {**ERROR_MESSAGES, **DELETE_MESSAGES}), "error")
         return redirect(url_for(".person", user_id=person.id))
     form = DeletePersonForm()
     if form.validate_on_submit():
@@ -406,10 +405,6 @@ def person_delete(user_id: int):
 # --- bulk import -------------------------------------------------------------------------
 
 
-def _import_folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def import_upload():
@@ -422,7 +417,7 @@ def import_upload():
             message = str(IMPORT_FILE_ERRORS.get(exc.code, exc.code))
             form.file.errors.append(message % exc.params if exc.params else message)
         else:
-            token = imports.store_upload(_import_folder(), _admin(), upload.filename or "", rows)
+            token = imports.store_upload(_admin(), upload.filename or "", rows)
             return redirect(url_for(".import_preview", token=token))
     return render_template(
         "admin/import_upload.html", form=form, columns=imports.COLUMNS, max_rows=imports.MAX_ROWS
@@ -435,7 +430,7 @@ def import_template():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(imports.COLUMNS)
-    writer.writerow(["Hoàng Văn An", "0912345678", "Lềm", "Kháng Nhật", "", "learner"])
+    writer.writerow(["Hoàng Văn An", "0912345678", "Lềm", "Tân Thanh", "", "learner"])
     # The BOM makes Excel open the file as UTF-8, so Vietnamese letters survive.
     return Response(
         "\ufeff" + out.getvalue(),
@@ -446,11 +441,11 @@ def import_template():
 
 def _load_upload(token: str) -> imports.Upload | None:
     try:
-        return imports.load_upload(_import_folder(), token, _admin())
+        return imports.load_upload(token, _admin())
     except LookupError:
         abort(404)
     except DomainError as exc:
-        flash(_message(exc), "error")
+        flash(message_for(exc, ERROR_MESSAGES), "error")
         return None
 
 
@@ -510,7 +505,8 @@ def import_confirm():
         db.session.rollback()
         flash(_("Accounts changed while you were importing. Check the preview again."), "error")
         return redirect(url_for(".import_preview", token=upload.token))
-    imports.discard_upload(_import_folder(), upload.token)
+    imports.discard_upload(upload.token)
+    db.session.commit()
     flash(
         _(
             "Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
@@ -528,21 +524,17 @@ def import_confirm():
 # --- sign-in cards -----------------------------------------------------------------------
 
 
-def _qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").svg_data_uri(scale=3, border=2)
-
-
 @bp.get("/areas/<int:area_id>/cards")
 @roles_required(Role.ADMIN)
 def cards(area_id: int):
     village = load_area(area_id, Role.ADMIN)
     if village.level != "village":
         abort(404)
-    page = services.paginate(services.card_people(village), _page_arg(), services.CARDS_PER_PAGE)
+    page = paginate(card_service.card_people(village), page_arg(), card_service.CARDS_PER_PAGE)
     cards = []
     for (person,) in page.items:
         url = url_for("auth.sign_in", u=person.username, _external=True)
-        cards.append((person, url, _qr_data_uri(url)))
+        cards.append((person, url, qr_data_uri(url)))
     return render_template(
         "admin/cards.html",
         village=village,
@@ -550,6 +542,122 @@ def cards(area_id: int):
         page=page,
         sign_in_url=url_for("auth.sign_in", _external=True),
     )
+
+
+# --- temporary passwords for a whole village or commune ------------------------------
+
+# The secrets of the batches this session issued, newest last: only they can print the
+# cards (learnapp.admin.passwords). A few are kept, for an admin doing several villages.
+_BATCH_SECRETS = "password_batches"
+
+
+def _remember_secret(batch_id: int, secret: bytes) -> None:
+    kept = dict(session.get(_BATCH_SECRETS, {}))
+    kept[str(batch_id)] = secret.hex()
+    session[_BATCH_SECRETS] = dict(list(kept.items())[-5:])
+
+
+def _secret_of(batch_id: int) -> bytes | None:
+    value = session.get(_BATCH_SECRETS, {}).get(str(batch_id))
+    try:
+        return bytes.fromhex(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@bp.route("/areas/<int:area_id>/passwords", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def area_passwords(area_id: int):
+    admin = _admin()
+    area = load_area(area_id, Role.ADMIN)
+    if area.level not in password_service.AREA_LEVELS:
+        abort(404)
+    form = IssuePasswordsForm()
+    status = 200
+    if form.validate_on_submit():
+        problem = _reauth_problem(
+            admin,
+            form.current_password.data,
+            _("To issue temporary passwords, type your own password again."),
+        )
+        if problem:
+            form.current_password.errors.append(problem)
+            status = 400
+        else:
+            try:
+                batch, secret = password_service.issue_batch(admin, area)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(message_for(exc, ERROR_MESSAGES), "error")
+                return redirect(url_for(".area", area_id=area.id))
+            background = batch.total > current_app.config["PASSWORD_BATCH_INLINE_MAX"]
+            if not background:
+                password_service.hash_all(batch.id, secret)
+            db.session.commit()
+            _remember_secret(batch.id, secret)
+            if background:
+                # After the commit, so the worker's own session sees the batch.
+                password_service.hash_in_background(
+                    current_app._get_current_object(), batch.id, secret
+                )
+            return redirect(url_for(".password_batch", batch_id=batch.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "admin/passwords_issue.html",
+        area=area,
+        form=form,
+        eligible=password_service.count_eligible(area),
+        valid_days=password_service.VALID_DAYS,
+    ), status
+
+
+def _load_batch(batch_id: int):
+    batch = password_service.find_batch(_admin(), batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/password-batches/<int:batch_id>")
+@roles_required(Role.ADMIN)
+def password_batch(batch_id: int):
+    batch = _load_batch(batch_id)
+    secret = _secret_of(batch.id)
+    cards, page = [], None
+    if secret is not None and batch.status == PasswordBatchStatus.READY:
+        page = paginate(
+            password_service.batch_people(batch), page_arg(), password_service.CARDS_PER_PAGE
+        )
+        for person, village in page.items:
+            url = url_for("auth.sign_in", u=person.username, _external=True)
+            password = password_service.derive_password(secret, batch.id, person.id)
+            cards.append((person, village, url, qr_data_uri(url), password))
+    return render_template(
+        "admin/password_batch.html",
+        batch=batch,
+        has_secret=secret is not None,
+        stale=password_service.is_stale(batch),
+        cards=cards,
+        page=page,
+        sign_in_url=url_for("auth.sign_in", _external=True),
+        form=ButtonForm(),
+    )
+
+
+@bp.post("/password-batches/<int:batch_id>/continue")
+@roles_required(Role.ADMIN)
+def password_batch_continue(batch_id: int):
+    _button()
+    batch = _load_batch(batch_id)
+    secret = _secret_of(batch.id)
+    if secret is None:
+        flash(_("Only the session that issued these passwords can continue them."), "error")
+        return redirect(url_for(".password_batch", batch_id=batch.id))
+    if password_service.claim_stale(batch):
+        db.session.commit()
+        password_service.hash_in_background(current_app._get_current_object(), batch.id, secret)
+    return redirect(url_for(".password_batch", batch_id=batch.id))
 
 
 # --- areas -------------------------------------------------------------------------------
@@ -560,7 +668,7 @@ def cards(area_id: int):
 def areas():
     return render_template(
         "admin/areas.html",
-        tree=services.scope_tree(_admin(), with_people=True),
+        tree=area_service.scope_tree(_admin(), with_people=True),
         level_labels=LEVEL_LABELS,
     )
 
@@ -570,15 +678,17 @@ def _render_area(
     rename: RenameAreaForm | None = None,
     move: MoveAreaForm | None = None,
     child: NewAreaForm | None = None,
+    contact: HelpContactForm | None = None,
 ) -> str:
     admin = _admin()
     return render_template(
         "admin/area.html",
         area=area,
+        contact_form=contact or HelpContactForm(data={"help_contact": area.help_contact}),
         rename_form=rename or RenameAreaForm(data={"name": area.name}),
         move_form=move or MoveAreaForm(admin, area),
         child_form=child or NewAreaForm(),
-        can_move=services.in_scope(admin, area.parent_id) and area.level != "province",
+        can_move=in_scope(admin, area.parent_id) and area.level != "province",
         level_labels=LEVEL_LABELS,
     )
 
@@ -596,15 +706,28 @@ def area_rename(area_id: int):
     form = RenameAreaForm()
     if form.validate_on_submit():
         try:
-            services.rename_area(_admin(), area, form.name.data)
+            area_service.rename_area(_admin(), area, form.name.data)
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors.append(_message(exc))
+            form.name.errors.append(message_for(exc, ERROR_MESSAGES))
         else:
             db.session.commit()
             flash(_("The area is now called %(name)s.", name=area.name), "success")
             return redirect(url_for(".area", area_id=area.id))
     return _render_area(area, rename=form)
+
+
+@bp.post("/areas/<int:area_id>/help-contact")
+@roles_required(Role.ADMIN)
+def area_help_contact(area_id: int):
+    area = load_area(area_id, Role.ADMIN)
+    form = HelpContactForm()
+    if form.validate_on_submit():
+        area_service.set_help_contact(_admin(), area, form.help_contact.data or "")
+        db.session.commit()
+        flash(_("The help contact has been saved."), "success")
+        return redirect(url_for(".area", area_id=area.id))
+    return _render_area(area, contact=form), 400
 
 
 @bp.post("/areas/<int:area_id>/move")
@@ -615,10 +738,10 @@ def area_move(area_id: int):
     form = MoveAreaForm(admin, area)
     if form.validate_on_submit():
         try:
-            services.move_area(admin, area, form.parent)
+            area_service.move_area(admin, area, form.parent)
         except DomainError as exc:
             db.session.rollback()
-            form.parent_id.errors.append(_message(exc))
+            form.parent_id.errors.append(message_for(exc, ERROR_MESSAGES))
         else:
             db.session.commit()
             flash(
@@ -640,11 +763,13 @@ def area_new_child(area_id: int):
     form = NewAreaForm()
     if form.validate_on_submit():
         try:
-            child = services.create_child_area(_admin(), parent, form.name.data, form.level.data)
+            child = area_service.create_child_area(
+                _admin(), parent, form.name.data, form.level.data
+            )
         except DomainError as exc:
             db.session.rollback()
             target = form.level if str(exc) in ("level_not_below", "unknown_level") else form.name
-            target.errors.append(_message(exc))
+            target.errors.append(message_for(exc, ERROR_MESSAGES))
         else:
             db.session.commit()
             flash(_("%(name)s has been added.", name=child.name), "success")
@@ -662,16 +787,18 @@ def assignments():
     form = AssignmentForm(admin, content_language())
     if form.validate_on_submit():
         try:
-            _assignment, created = services.set_assignment(
+            _assignment, created = assignment_service.set_assignment(
                 admin,
                 form.module,
                 form.area,
                 form.due_on.data,
                 form.grace_days.data,
+                Requirement(form.requirement.data),
+                form.escalate_after_days.data,
             )
         except DomainError as exc:
             db.session.rollback()
-            form.due_on.errors.append(_message(exc))
+            form.due_on.errors.append(message_for(exc, ERROR_MESSAGES))
         else:
             db.session.commit()
             flash(
@@ -684,14 +811,18 @@ def assignments():
                 "success",
             )
             return redirect(url_for(".assignments"))
-    page = services.paginate(services.assignments_query(admin), _page_arg(), 50)
+    page = paginate(assignment_service.assignments_query(admin), page_arg(), 50)
     return render_template(
-        "admin/assignments.html", form=form, page=page, language=content_language()
+        "admin/assignments.html",
+        form=form,
+        page=page,
+        language=content_language(),
+        requirement_labels=REQUIREMENT_LABELS,
     )
 
 
 def _load_assignment(assignment_id: int) -> Assignment:
-    assignment = services.find_assignment(_admin(), assignment_id)
+    assignment = assignment_service.find_assignment(_admin(), assignment_id)
     if assignment is None:
         abort(404)
     return assignment
@@ -701,13 +832,25 @@ def _load_assignment(assignment_id: int) -> Assignment:
 @roles_required(Role.ADMIN)
 def assignment(assignment_id: int):
     assignment = _load_assignment(assignment_id)
-    form = DueDateForm(data={"due_on": assignment.due_on, "grace_days": assignment.grace_days})
+    form = DueDateForm(
+        data={
+            "due_on": assignment.due_on,
+            "grace_days": assignment.grace_days,
+            "escalate_after_days": assignment.escalate_after_days,
+        }
+    )
     if form.validate_on_submit():
         try:
-            services.change_due_date(_admin(), assignment, form.due_on.data, form.grace_days.data)
+            assignment_service.change_due_date(
+                _admin(),
+                assignment,
+                form.due_on.data,
+                form.grace_days.data,
+                form.escalate_after_days.data,
+            )
         except DomainError as exc:
             db.session.rollback()
-            form.due_on.errors.append(_message(exc))
+            form.due_on.errors.append(message_for(exc, ERROR_MESSAGES))
         else:
             db.session.commit()
             flash(_("The due date and grace period have been saved."), "success")
@@ -727,7 +870,7 @@ def assignment_delete(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = ButtonForm()
     if form.validate_on_submit():
-        services.delete_assignment(_admin(), assignment)
+        assignment_service.delete_assignment(_admin(), assignment)
         db.session.commit()
         flash(_("The module is no longer required there."), "success")
         return redirect(url_for(".assignments"))
@@ -749,15 +892,15 @@ def audit_log():
     admin = _admin()
     form = AuditFilterForm(formdata=request.args)
     form.action.choices = [("", _("All actions"))] + [
-        (action, AUDIT_ACTION_LABELS.get(action, action)) for action in services.AUDIT_ACTIONS
+        (action, AUDIT_ACTION_LABELS.get(action, action)) for action in audit_service.AUDIT_ACTIONS
     ]
-    form.area.choices = [("", _("All my areas"))] + services.area_choices(admin)
-    action = form.action.data if form.action.data in services.AUDIT_ACTIONS else ""
+    form.area.choices = [("", _("All my areas"))] + area_service.area_choices(admin)
+    action = form.action.data if form.action.data in audit_service.AUDIT_ACTIONS else ""
     area = _scope_area_arg("area")
-    page = services.paginate(
-        services.audit_query(admin, action=action, area=area),
-        _page_arg(),
-        services.AUDIT_PER_PAGE,
+    page = paginate(
+        audit_service.audit_query(admin, action=action, area=area),
+        page_arg(),
+        audit_service.AUDIT_PER_PAGE,
     )
     return render_template(
         "admin/audit.html",

@@ -20,6 +20,10 @@ ERROR_MESSAGES = {
     "bad_phone": _l("This is not a Vietnamese phone number (10 digits starting with 0)."),
     "username_taken": _l("This username is already in use."),
     "phone_taken": _l("This phone number already belongs to another account."),
+    "too_common": _l(
+        "This password is one of the most common ones, which are tried first. Choose another."
+    ),
+    "personal": _l("The password must not contain your username, your name or your phone number."),
 }
 
 
@@ -73,11 +77,31 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
 
+    def __init__(self, *args, user=None, current_checked: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if current_checked:
+            # The temporary password was typed at sign-in moments ago in this session.
+            del self.current_password
+
     def validate_new_password(self, field: PasswordField) -> None:
-        problem = services.password_problem(field.data or "")
+        user = self.user
+        problem = services.password_problem(
+            field.data or "",
+            username=getattr(user, "username", None),
+            full_name=getattr(user, "full_name", None),
+            phone=getattr(user, "phone", None),
+        )
         if problem:
             raise ValidationError(ERROR_MESSAGES[problem])
-        if field.data == self.current_password.data:
+        current = getattr(self, "current_password", None)
+        if current is not None and field.data == current.data:
+            raise ValidationError(_l("Choose a password different from the current one."))
+        if (
+            current is None
+            and user is not None
+            and services.verify_password(user.password_hash, field.data or "")
+        ):
             raise ValidationError(_l("Choose a password different from the current one."))
 
 

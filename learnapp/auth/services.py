@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
+import unicodedata
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -14,9 +17,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import audit, db
+from learnapp.auth import common_passwords
 from learnapp.errors import DomainError
 from learnapp.models import Area, Role, RoleGrant, User
 from learnapp.models.base import utcnow
+from learnapp.name_search import fold
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -44,13 +49,54 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
-    """Why the password cannot be used, or None. Messages are translated by the caller."""
+def password_problem(
+    password: str,
+    *,
+    username: str | None = None,
+    full_name: str | None = None,
+    phone: str | None = None,
+) -> str | None:
+    """Why the password cannot be used, or None. Messages are translated by the caller.
+
+    Besides its length: one of the most common passwords (tried first by anyone guessing),
+    or one containing the person's username, name or phone number (known to everyone in
+    the village).
+    """
     if len(password) < PASSWORD_MIN:
         return "too_short"
     if len(password) > PASSWORD_MAX:
         return "too_long"
+    if common_passwords.is_common(password):
+        return "too_common"
+    if contains_personal(password, username=username, full_name=full_name, phone=phone):
+        return "personal"
     return None
+
+
+def contains_personal(
+    password: str, *, username: str | None, full_name: str | None, phone: str | None
+) -> bool:
+    """Whether the password holds the username, the name (whole or its last word, the
+    given name) or the phone number, ignoring case, marks and spaces."""
+    folded = re.sub(r"[\s._-]", "", fold(unicodedata.normalize("NFC", password)))
+    words = []
+    if username:
+        words.append(re.sub(r"[._-]", "", username.lower()))
+    if full_name:
+        name = fold(unicodedata.normalize("NFC", full_name)).split()
+        if name:
+            words.append("".join(name))
+            words.append(name[-1])
+    if phone:
+        # 0912345678 also as 912345678 and +84912345678 (the digits after the 0).
+        words.append(phone[1:] if phone.startswith("0") else phone)
+    return any(len(word) >= 3 and word in folded for word in words)
+
+
+def temporary_password_expired(user: User) -> bool:
+    """Whether the person's unused temporary password from a bulk issue has expired."""
+    expires = user.temporary_password_expires_at
+    return bool(user.must_change_password and expires is not None and utcnow() > expires)
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -163,9 +209,43 @@ def start_session(user: User, remember: bool = False) -> None:
     session["signed_in_at"] = now.timestamp()
     session["seen_at"] = now.timestamp()
     session["_user_id"] = session_id(user, now.timestamp())
+    if user.must_change_password:
+        # The forced change that follows need not ask again for the password just typed.
+        session["temporary_typed"] = [now.timestamp(), _hash_fingerprint(user.password_hash)]
     user.last_sign_in_at = now
     user.last_active_at = now
     audit.record("sign_in", actor=user, subject=user)
+
+
+# How long after signing in with a temporary password the forced change trusts it.
+TEMPORARY_TRUSTED_SECONDS = 600
+
+
+def _hash_fingerprint(password_hash: str) -> str:
+    # Ties the mark to the password typed: an admin's reset in between voids it. Only a
+    # digest of the hash goes into the cookie.
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def temporary_password_recently_typed(user: User) -> bool:
+    """Whether this session signed in with the user's current temporary password in the
+    last ten minutes, so the forced change need not ask for it again."""
+    mark = session.get("temporary_typed")
+    if not user.must_change_password or not isinstance(mark, list) or len(mark) != 2:
+        return False
+    typed_at, fingerprint = mark
+    fresh = 0 <= utcnow().timestamp() - float(typed_at) <= TEMPORARY_TRUSTED_SECONDS
+    return fresh and hmac.compare_digest(str(fingerprint), _hash_fingerprint(user.password_hash))
+
+
+def landing_endpoint(user: User) -> str:
+    """Where a person lands after signing in: an admin on administration, a committee
+    member on their reports, everyone else on the learner's home."""
+    if user.has_role(Role.ADMIN):
+        return "admin.index"
+    if user.has_role(Role.COMMITTEE):
+        return "reports.index"
+    return "learn.home"
 
 
 def end_session(user: User) -> None:
@@ -184,9 +264,12 @@ def change_password(user: User, new_password: str) -> None:
     """Set a new password; other sessions of this account end, this one continues."""
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.password_batch_id = None
+    user.temporary_password_expires_at = None
     user.session_version += 1
     audit.record("password_change", actor=user, subject=user)
     db.session.flush()
+    session.pop("temporary_typed", None)
     login_user(user)
     # A password change is not a new sign-in: the absolute timeout still counts from that.
     session["_user_id"] = session_id(user, session.get("signed_in_at", utcnow().timestamp()))

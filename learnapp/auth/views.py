@@ -56,7 +56,7 @@ def _account_key() -> str:
 )
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("learn.home"))
+        return redirect(url_for(services.landing_endpoint(current_user)))
     form = SignInForm()
     if request.method == "GET":
         # Printed sign-in cards carry the username in the QR code's link.
@@ -77,10 +77,21 @@ def sign_in():
             # The same words whether the account exists or not.
             form.password.errors.append(_("Wrong username, phone number or password."))
             return render_template("auth/sign_in.html", form=form), 200
+        if services.temporary_password_expired(user):
+            g.sign_in_failed = True
+            audit.record("sign_in_failed", subject=user, detail="temporary password expired")
+            db.session.commit()
+            form.password.errors.append(
+                _(
+                    "This temporary password has expired. Ask the administrator of your "
+                    "commune for a new sign-in card."
+                )
+            )
+            return render_template("auth/sign_in.html", form=form), 200
         services.start_session(user, remember=form.remember.data)
         db.session.commit()
         target = form.next.data if services.is_safe_next(form.next.data) else None
-        return redirect(target or url_for("learn.home"))
+        return redirect(target or url_for(services.landing_endpoint(user)))
     return render_template("auth/sign_in.html", form=form)
 
 
@@ -96,16 +107,19 @@ def sign_out():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    checked = services.temporary_password_recently_typed(user)
+    form = ChangePasswordForm(user=user, current_checked=checked)
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        if not services.verify_password(user.password_hash, form.current_password.data):
+        if not checked and not services.verify_password(
+            user.password_hash, form.current_password.data
+        ):
             form.current_password.errors.append(_("The current password is not right."))
         else:
             services.change_password(user, form.new_password.data)
             db.session.commit()
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("learn.home"))
+            return redirect(url_for(services.landing_endpoint(user)))
     return render_template("auth/change_password.html", form=form)
 
 

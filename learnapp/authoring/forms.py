@@ -18,12 +18,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from learnapp.config import LANGUAGES
 from learnapp.forms import CheckedForm
+from learnapp.quiz import types as question_types
 
 SLUG_RULE = Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     message=_l("Use lower-case letters without accents, digits and hyphens, e.g. meeting-basics."),
 )
-MIN_CHOICE_ROWS = 6  # rows offered for a new question
+MIN_CHOICE_ROWS = 8  # rows offered for a new question (an ordering question has up to 8 steps)
 BLANK_CHOICE_ROWS = 2  # empty rows offered after a question's existing choices
 GIFT_MAX_BYTES = 500_000
 LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English")}
@@ -98,13 +99,7 @@ def question_form_class(rows: int = MIN_CHOICE_ROWS) -> type[CheckedForm]:
             _l("Question id"), validators=[DataRequired(), Length(max=60), SLUG_RULE]
         ),
         "type": SelectField(
-            _l("Type"),
-            choices=[
-                ("single", _l("One right answer")),
-                ("multiple", _l("Several right answers")),
-                ("truefalse", _l("True or false")),
-                ("short", _l("Short typed answer")),
-            ],
+            _l("Type"), choices=[(kind.name, kind.label) for kind in question_types.KINDS.values()]
         ),
         "points": IntegerField(_l("Points"), validators=[NumberRange(1, 100)], default=1),
         # Choices are the draft's lessons, set by the view for each request.
@@ -165,6 +160,10 @@ class ImageForm(CheckedForm):
         _l("What the picture shows (for people who cannot see it)"),
         validators=[DataRequired(), Length(max=200)],
     )
+
+
+class AudioForm(CheckedForm):
+    audio = FileField(_l("Recording (Opus or MP3, at most 2 MB)"))
 
 
 class PreviewForm(CheckedForm):

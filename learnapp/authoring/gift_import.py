@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from learnapp.authoring.gift import GiftSkipped, parse_gift
 from learnapp.authoring.services import unique_key
 from learnapp.content import sources as s
+from learnapp.quiz import types as question_types
 
 
 @dataclass
@@ -18,6 +19,11 @@ class GiftImport:
     skipped: list[GiftSkipped] = field(default_factory=list)
 
 
+def types_not_in_gift() -> list[question_types.Kind]:
+    """The question types GIFT cannot express: the import page says so."""
+    return [kind for kind in question_types.KINDS.values() if not kind.in_gift]
+
+
 def questions_from_gift(text: str, source: s.ModuleSource, language: str) -> GiftImport:
     """Parse GIFT text into questions in one language, with ids unique in the module."""
     parsed = parse_gift(text)
@@ -25,22 +31,8 @@ def questions_from_gift(text: str, source: s.ModuleSource, language: str) -> Gif
     taken = s.ModuleSource(**{**source.__dict__, "questions": list(source.questions)})
     for item in parsed.questions:
         key = unique_key(taken, item.name or f"gift-{item.line}")
-        choices: list[s.ChoiceSource] = []
-        answers: list[str] = []
-        if item.type in ("single", "multiple"):
-            choices = [
-                s.ChoiceSource(c.is_correct, {language: s.ChoiceText(c.text, c.feedback)})
-                for c in item.choices
-            ]
-        elif item.type == "truefalse":
-            truth = bool(item.truth)
-            feedback = [c.feedback for c in item.choices] if len(item.choices) == 2 else ["", ""]
-            choices = [
-                s.ChoiceSource(truth, {language: s.ChoiceText("true", feedback[0])}),
-                s.ChoiceSource(not truth, {language: s.ChoiceText("false", feedback[1])}),
-            ]
-        else:
-            answers = list(item.answers)
+        kind = question_types.kind_named(item.type)
+        choices, answers = kind.from_gift(item, language) if kind else ([], [])
         question = s.QuestionSource(
             key=key,
             type=item.type,

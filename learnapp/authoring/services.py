@@ -22,8 +22,18 @@ from learnapp.content.snapshot import from_data, source_from_db, to_data
 from learnapp.content.writer import with_local_images, write_module
 from learnapp.errors import DomainError
 from learnapp.learn import progress
-from learnapp.models import Area, Module, ModuleDraft, ModuleStatus, ModuleVersion, Role, User
+from learnapp.models import (
+    Area,
+    Module,
+    ModuleDraft,
+    ModuleStatus,
+    ModuleVersion,
+    QuestionType,
+    Role,
+    User,
+)
 from learnapp.models.base import utcnow
+from learnapp.quiz import types as question_types
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -248,15 +258,12 @@ def missing_translations(source: s.ModuleSource) -> dict[str, list[str]]:
 
 
 def _question_complete_in(question: s.QuestionSource, lang: str) -> bool:
-    """Text, explanation, every choice and (short answer) an accepted answer in lang."""
+    """Text, explanation and the type's own parts (choices, steps, answers) in lang."""
     text = question.texts.get(lang)
     if text is None or not text.text.strip() or not text.explanation.strip():
         return False
-    if question.type == "short" and not any(a.strip() for a in text.answers):
-        return False
-    return all(
-        lang in choice.texts and choice.texts[lang].text.strip() for choice in question.choices
-    )
+    kind = question_types.kind_named(question.type)
+    return kind is None or kind.complete_in(question, lang)
 
 
 def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.LessonSource) -> None:
@@ -265,6 +272,10 @@ def upsert_lesson(source: s.ModuleSource, old_slug: str | None, lesson: s.Lesson
         raise DomainError("lesson_slug_taken")
     for index, existing in enumerate(source.lessons):
         if existing.slug == old_slug:
+            # The text form does not carry the recordings: each language keeps its own.
+            for lang, text in lesson.texts.items():
+                if lang in existing.texts and not text.audio:
+                    text.audio = existing.texts[lang].audio
             source.lessons[index] = replace(lesson, position=existing.position)
             # Questions that name the lesson follow it to its new slug.
             for question in source.questions:
@@ -412,6 +423,8 @@ class PreviewQuestion:
     explanation_html: str
     answers: list[str]
     choices: list[PreviewChoice] = field(default_factory=list)
+    preview_template: str = ""  # the type's partial: the question as learners see it
+    key_template: str = ""  # the type's partial: its right answer
 
 
 def rendered_questions(source: s.ModuleSource, language: str) -> list[PreviewQuestion]:
@@ -424,6 +437,7 @@ def rendered_questions(source: s.ModuleSource, language: str) -> list[PreviewQue
             next(iter(question.texts), language),
         )
         text = question.texts.get(lang) or s.QuestionText("", "", [])
+        kind = question_types.kind_named(question.type) or question_types.KINDS[QuestionType.SINGLE]
         choices = []
         for choice in question.choices:
             words = choice.texts.get(lang) or s.ChoiceText("", "")
@@ -444,6 +458,8 @@ def rendered_questions(source: s.ModuleSource, language: str) -> list[PreviewQue
                 explanation_html=markdown.render(text.explanation) if text.explanation else "",
                 answers=list(text.answers),
                 choices=choices,
+                preview_template=kind.preview_template,
+                key_template=kind.key_template,
             )
         )
     return rendered

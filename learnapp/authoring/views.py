@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from learnapp import db, site_settings
@@ -23,6 +24,7 @@ from learnapp.authoring import services
 from learnapp.authoring.forms import (
     GIFT_MAX_BYTES,
     LANGUAGE_LABELS,
+    AudioForm,
     GiftForm,
     ImageForm,
     LessonForm,
@@ -36,33 +38,39 @@ from learnapp.config import LANGUAGES
 from learnapp.content import markdown, quiz_bias, trainer_notes
 from learnapp.content import sources as s
 from learnapp.content.snapshot import source_from_db
-from learnapp.errors import DomainError
+from learnapp.errors import DomainError, commit_or_flash, message_for
 from learnapp.forms import ButtonForm
-from learnapp.i18n import content_language
+from learnapp.i18n import content_language, in_language
 from learnapp.models import ModuleStatus, Role
+from learnapp.quiz import types as question_types
 from learnapp.security import roles_required
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring", template_folder="templates")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 
 
+# What a DomainError code from the authoring services means, in the person's words.
+ERROR_MESSAGES = {
+    "bad_slug": _l("Use lower-case letters without accents, digits and hyphens."),
+    "slug_taken": _l("A module with this short name already exists."),
+    "lesson_slug_taken": _l("Another lesson in this module already has this short name."),
+    "question_key_taken": _l("Another question in this module already has this id."),
+    "draft_out_of_date": _l(
+        "The module was changed by someone else since this draft was started. "
+        "Discard the draft and start again from the new version."
+    ),
+    "draft_changed": _l(
+        "Someone else saved this draft since you opened this page, so nothing was saved. "
+        "Reload the page to see their changes, then make yours again."
+    ),
+    "not_published": _l("Only a published module can be archived."),
+    "not_archived": _l("This module is not archived."),
+}
+NOT_SAVED = _l("This could not be saved.")
+
+
 def _message(code: str) -> str:
-    return {
-        "bad_slug": _("Use lower-case letters without accents, digits and hyphens."),
-        "slug_taken": _("A module with this short name already exists."),
-        "lesson_slug_taken": _("Another lesson in this module already has this short name."),
-        "question_key_taken": _("Another question in this module already has this id."),
-        "draft_out_of_date": _(
-            "The module was changed by someone else since this draft was started. "
-            "Discard the draft and start again from the new version."
-        ),
-        "draft_changed": _(
-            "Someone else saved this draft since you opened this page, so nothing was saved. "
-            "Reload the page to see their changes, then make yours again."
-        ),
-        "not_published": _("Only a published module can be archived."),
-        "not_archived": _("This module is not archived."),
-    }.get(code, _("This could not be saved."))
+    return message_for(code, ERROR_MESSAGES, NOT_SAVED)
 
 
 @bp.before_request
@@ -303,6 +311,8 @@ def lesson(slug: str, lesson_slug: str | None):
         languages=LANGUAGES,
         labels=LANGUAGE_LABELS,
         preview_form=PreviewForm(),
+        audio_form=AudioForm(),
+        button=ButtonForm(),
     )
 
 
@@ -323,42 +333,9 @@ def _question_from_form(form, rows: int) -> tuple[s.QuestionSource | None, list[
         )
     if not texts:
         problems.append(_("Write the question."))
-    choices: list[s.ChoiceSource] = []
-    if qtype in ("single", "multiple"):
-        for index in range(rows):
-            words = {
-                lang: s.ChoiceText(
-                    (form[f"choice_{index}_{lang}"].data or "").strip(),
-                    (form[f"feedback_{index}_{lang}"].data or "").strip(),
-                )
-                for lang in texts
-            }
-            if any(w.text for w in words.values()):
-                choices.append(
-                    s.ChoiceSource(is_correct=form[f"correct_{index}"].data, texts=words)
-                )
-        right = sum(1 for c in choices if c.is_correct)
-        if len(choices) < 2:
-            problems.append(_("Give at least two choices."))
-        if right == 0:
-            problems.append(_("Tick the right answer."))
-        if qtype == "single" and right > 1:
-            problems.append(_("A question with one right answer cannot have two ticked."))
-    elif qtype == "truefalse":
-        truth = form.truth.data == "true"
-        # "true" first, then "false", each with the feedback for a learner who answers so.
-        choices = [
-            s.ChoiceSource(
-                answer == truth,
-                {
-                    lang: s.ChoiceText(word, (form[f"feedback_{word}_{lang}"].data or "").strip())
-                    for lang in texts
-                },
-            )
-            for answer, word in ((True, "true"), (False, "false"))
-        ]
-    elif qtype == "short" and texts and not any(t.answers for t in texts.values()):
-        problems.append(_("Give at least one accepted answer."))
+    kind = question_types.kind_named(qtype)
+    choices, type_problems = kind.from_form(form, rows, texts) if kind else ([], [])
+    problems.extend(type_problems)
     for lang, text in texts.items():
         if not text.explanation:
             problems.append(_("Write the explanation (%(lang)s).", lang=lang))
@@ -403,21 +380,13 @@ def question(slug: str, key: str | None):
             form.key.data, form.type.data = existing.key, existing.type
             form.points.data, form.match.data = existing.points, existing.match
             form.lesson.data = existing.lesson
-            if existing.type == "truefalse":
-                form.truth.data = "true" if existing.choices[0].is_correct else "false"
-                for answer, choice in zip(("true", "false"), existing.choices, strict=False):
-                    for lang, words in choice.texts.items():
-                        form[f"feedback_{answer}_{lang}"].data = words.feedback
             for lang, text in existing.texts.items():
                 form[f"text_{lang}"].data = text.text
                 form[f"explanation_{lang}"].data = text.explanation
                 form[f"answers_{lang}"].data = "\n".join(text.answers)
-            if existing.type in ("single", "multiple"):
-                for index, choice in enumerate(existing.choices):
-                    form[f"correct_{index}"].data = choice.is_correct
-                    for lang, words in choice.texts.items():
-                        form[f"choice_{index}_{lang}"].data = words.text
-                        form[f"feedback_{index}_{lang}"].data = words.feedback
+            kind = question_types.kind_named(existing.type)
+            if kind is not None:
+                kind.fill_form(form, existing)
     problems: list[str] = []
     if _is_stale(form, existing):
         problems = [_message("draft_changed")]
@@ -551,13 +520,8 @@ def archive(slug: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            services.archive(module, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_message(str(exc)), "error")
+        if not commit_or_flash(lambda: services.archive(module, current_user), ERROR_MESSAGES):
             return redirect(url_for("authoring.module", slug=slug))
-        db.session.commit()
         flash(_("The module was archived: learners no longer see it."), "success")
         return redirect(url_for("authoring.index"))
     return render_template(
@@ -579,13 +543,8 @@ def restore(slug: str):
         abort(400)
     if not services.may_author(current_user, module):
         abort(403)
-    try:
-        services.restore(module, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(_message(str(exc)), "error")
+    if not commit_or_flash(lambda: services.restore(module, current_user), ERROR_MESSAGES):
         return redirect(url_for("authoring.index"))
-    db.session.commit()
     flash(_("The module is back: learners see version %(v)s again.", v=module.version), "success")
     return redirect(url_for("authoring.module", slug=slug))
 
@@ -613,7 +572,7 @@ def preview(slug: str, lesson_slug: str | None):
         lesson = next((x for x in source.lessons if x.slug == lesson_slug), None)
         if lesson is None:
             abort(404)
-        text = lesson.texts.get(language) or lesson.texts.get(source.default_language)
+        text = in_language(lesson.texts, language, source.default_language)
         html = trainer_notes.for_trainers(
             markdown.render(text.body_md if text else "", shift_headings=True)
         )
@@ -714,8 +673,15 @@ def gift(slug: str):
                 flash(_("%(n)s questions added to the draft.", n=len(result.questions)), "success")
                 return redirect(url_for("authoring.module", slug=slug) + "#questions")
             form.text.data = text
+    from learnapp.authoring.gift_import import types_not_in_gift
+
     return render_template(
-        "authoring/gift.html", module=module, source=source, form=form, result=result
+        "authoring/gift.html",
+        module=module,
+        source=source,
+        form=form,
+        result=result,
+        not_in_gift=types_not_in_gift(),
     )
 
 
@@ -739,10 +705,46 @@ def images():
     return render_template("authoring/images.html", form=form, stored=stored)
 
 
+@bp.post("/m/<slug>/lessons/<lesson_slug>/audio/<lang>", defaults={"action": "upload"})
+@bp.post("/m/<slug>/lessons/<lesson_slug>/audio/<lang>/remove", defaults={"action": "remove"})
+@roles_required(*AUTHORS)
+def lesson_audio(slug: str, lesson_slug: str, lang: str, action: str):
+    """Upload or remove the lesson's recording in one language, in the draft."""
+    from learnapp.authoring import audio
+
+    if lang not in LANGUAGES:
+        abort(404)
+    module, draft = _module_and_draft(slug)
+    source = services.load(draft)
+    lesson = next((x for x in source.lessons if x.slug == lesson_slug), None)
+    form = AudioForm() if action == "upload" else ButtonForm()
+    if lesson is None or not form.validate_on_submit():
+        db.session.rollback()  # not even the draft a first save would start
+        abort(404 if lesson is None else 400)
+    back = url_for("authoring.lesson", slug=slug, lesson_slug=lesson_slug) + "#audio"
+    try:
+        if action == "upload":
+            audio.attach(lesson, lang, form.audio.data, _media_dir())
+        elif not audio.remove(lesson, lang):
+            db.session.rollback()
+            return redirect(back)
+    except audio.AudioRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    services.save(draft, source, current_user)
+    db.session.commit()
+    if action == "upload":
+        flash(_("Recording saved in the draft: learners hear it once you publish."), "success")
+    else:
+        flash(_("Recording removed from the draft."), "success")
+    return redirect(back)
+
+
 @bp.get("/m/<slug>/stats")
 @roles_required(*AUTHORS)
 def stats(slug: str):
-    from learnapp.authoring import stats as stats_queries
+    from learnapp.quiz import statistics as stats_queries
 
     module = services.module_by_slug(slug)
     if module is None or module.quiz is None:

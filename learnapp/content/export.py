@@ -6,19 +6,15 @@ import io
 import zipfile
 from pathlib import Path
 
-from sqlalchemy import select
-
-from learnapp import db
+from learnapp.content.published import published_modules
 from learnapp.content.snapshot import source_from_db
 from learnapp.content.writer import module_files, with_local_images, write_module
-from learnapp.models import Module, ModuleStatus
+from learnapp.models import Module
 
 
 def _published(slugs: list[str]) -> list[Module]:
-    query = select(Module).where(Module.status == ModuleStatus.PUBLISHED).order_by(Module.slug)
-    if slugs:
-        query = query.where(Module.slug.in_(slugs))
-    return list(db.session.scalars(query))
+    chosen = [m for m in published_modules() if not slugs or m.slug in slugs]
+    return sorted(chosen, key=lambda m: m.slug)
 
 
 def export_modules(root: Path, media_dir: Path, slugs: list[str]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from learnapp import db
 from learnapp.content import markdown, quiz_bias
 from learnapp.content import sources as s
+from learnapp.content.audio import store_audio
 from learnapp.content.loader import load_courses
 from learnapp.content.media import store_image
 from learnapp.content.snapshot import to_data
@@ -44,6 +45,8 @@ class ImportReport:
     new_lesson_versions: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Modules left as the web editor published them (import with skip_web_published).
+    kept_web: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -56,6 +59,9 @@ class ImportReport:
         ):
             if items:
                 out.append(f"{label}: {', '.join(items)}")
+        out += [
+            f"kept as published in the web editor, not imported: {kept}" for kept in self.kept_web
+        ]
         out += [f"quiz warning: {warning}" for warning in self.warnings]
         return out
 
@@ -75,7 +81,11 @@ def _rewrite_images(body: str, image_urls: dict[str, str]) -> str:
 
 
 def _sync_lessons(
-    module: Module, src: s.ModuleSource, image_urls: dict[str, str], report: ImportReport
+    module: Module,
+    src: s.ModuleSource,
+    image_urls: dict[str, str],
+    audio_urls: dict[str, str],
+    report: ImportReport,
 ) -> None:
     existing = {lesson.slug: lesson for lesson in module.lessons}
     for lesson_src in src.lessons:
@@ -91,7 +101,9 @@ def _sync_lessons(
         changed = False
         for lang, text in lesson_src.texts.items():
             body = _rewrite_images(text.body_md, image_urls)
-            digest = _hash(text.title, text.objective, body)
+            audio_url = audio_urls.get(text.audio, "")
+            # The recording counts only when there is one, so lessons without keep their hash.
+            digest = _hash(text.title, text.objective, body, *([audio_url] if audio_url else []))
             row = texts.pop(lang, None)
             if row is not None and row.content_hash == digest:
                 continue
@@ -100,6 +112,7 @@ def _sync_lessons(
                 row = LessonText(language=lang)
                 lesson.texts.append(row)
             row.title, row.objective, row.body_md = text.title, text.objective, body
+            row.audio_url = audio_url
             # Rendered once here, per version; pages only read body_html.
             row.body_html = markdown.render(body, shift_headings=True)
             row.content_hash = digest
@@ -264,7 +277,8 @@ def apply_module(
         module.texts.remove(stale)
     db.session.flush()
     image_urls = {name: store_image(media_dir, data, name) for name, data in src.images.items()}
-    _sync_lessons(module, src, image_urls, report)
+    audio_urls = {name: store_audio(media_dir, data, name) for name, data in src.audio.items()}
+    _sync_lessons(module, src, image_urls, audio_urls, report)
     _sync_aids(module, src, image_urls)
     _sync_quiz(module, src)
     db.session.flush()
@@ -283,9 +297,32 @@ def apply_module(
     return module
 
 
+@dataclass
+class WebEdit:
+    """A module whose published version came from the editor and differs from the files."""
+
+    slug: str
+    version: int
+    published: str
+
+    def problem(self) -> s.Problem:
+        return s.Problem(
+            f"{self.slug}/module.yml",
+            1,
+            f"version {self.version} of this module was published in the web editor "
+            f"({self.published}) and differs from these files; export it first "
+            f"(flask export-courses) or import with --overwrite-web-edits",
+        )
+
+
 def web_edit_conflicts(sources: list[s.ModuleSource], root: Path) -> list[s.Problem]:
     """Modules whose published version came from the editor and differs from the files."""
-    problems = []
+    return [edit.problem() for edit in web_edits(sources)]
+
+
+def web_edits(sources: list[s.ModuleSource]) -> list[WebEdit]:
+    """The modules among the sources that an import would take back from the editor."""
+    edits = []
     for src in sources:
         module = db.session.scalar(select(Module).where(Module.slug == src.slug))
         if (
@@ -296,32 +333,39 @@ def web_edit_conflicts(sources: list[s.ModuleSource], root: Path) -> list[s.Prob
         ):
             continue
         when = module.published_at.strftime("%Y-%m-%d %H:%M UTC") if module.published_at else "?"
-        problems.append(
-            s.Problem(
-                f"{src.slug}/module.yml",
-                1,
-                f"version {module.version} of this module was published in the web editor "
-                f"({when}) and differs from these files; export it first "
-                f"(flask export-courses) or import with --overwrite-web-edits",
-            )
-        )
-    return problems
+        edits.append(WebEdit(src.slug, module.version, when))
+    return edits
 
 
 def import_courses(
-    root: Path, media_dir: Path, *, overwrite_web_edits: bool = False
+    root: Path,
+    media_dir: Path,
+    *,
+    overwrite_web_edits: bool = False,
+    skip_web_published: bool = False,
 ) -> ImportReport:
     """Validate every file under root, then import all modules; the caller commits.
 
     Raises ContentError (and writes nothing) when any file has a problem, or when a
-    module's newer web edit would be replaced without overwrite_web_edits.
+    module's newer web edit would be replaced without overwrite_web_edits. With
+    skip_web_published such a module is left as published, named in the report, and
+    the others are imported: what start-up needs, so a trainer's web edit never stops
+    the site from serving.
     """
     sources = load_courses(root)
-    if not overwrite_web_edits:
-        conflicts = web_edit_conflicts(sources, root)
-        if conflicts:
-            raise s.ContentError(conflicts)
-    report = ImportReport(warnings=[str(w) for w in quiz_bias.course_warnings(sources)])
+    edits = [] if overwrite_web_edits else web_edits(sources)
+    if edits and not skip_web_published:
+        raise s.ContentError([edit.problem() for edit in edits])
+    kept = {edit.slug for edit in edits}
+    sources = [src for src in sources if src.slug not in kept]
+    kept_web = [
+        f"{edit.slug} (version {edit.version}, {edit.published}; "
+        "flask export-courses writes it to the files)"
+        for edit in edits
+    ]
+    report = ImportReport(
+        warnings=[str(w) for w in quiz_bias.course_warnings(sources)], kept_web=kept_web
+    )
     for src in sources:
         apply_module(src, media_dir, report)
     return report

@@ -14,8 +14,10 @@ from typing import Any
 import yaml
 
 from learnapp.config import LANGUAGES
+from learnapp.content import audio as lesson_audio
 from learnapp.content import quiz_bias, trainer_notes
 from learnapp.content import sources as s
+from learnapp.quiz import types as question_types
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +28,14 @@ IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(png|jpg|jpeg|webp)$")
 IMAGE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff"}
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_TEXT_BYTES = 200 * 1024
-QUESTION_TYPES = ("single", "multiple", "truefalse", "short")
 MATCH_MODES = ("loose", "diacritics", "exact")
 COMPLETION_RULES = ("lessons_and_quiz", "lessons", "quiz")
 MODULE_KEYS = {"order", "default_language", "title", "summary", "completion", "quiz"}
 QUIZ_KEYS = {"pass_mark", "draw", "max_attempts", "time_limit_minutes"}
-QUESTION_KEYS = {
-    "id",
-    "type",
-    "points",
-    "text",
-    "choices",
-    "answer",
-    "answers",
-    "match",
-    "explanation",
-    "feedback_true",
-    "feedback_false",
-    "lesson",
-}
-TRUEFALSE_FEEDBACK = ("feedback_true", "feedback_false")
-CHOICE_KEYS = {"text", "correct", "feedback"}
+# Keys every question has; each type adds its own (quiz.types).
+QUESTION_KEYS = {"id", "type", "points", "text", "match", "explanation", "lesson"}.union(
+    *(kind.file_keys for kind in question_types.KINDS.values())
+)
 LINE = "__line__"
 KEY_LINES = "__key_lines__"
 _BOOKKEEPING = {LINE, KEY_LINES}
@@ -86,6 +75,9 @@ class _Reader:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+    def line_of(self, data: dict, key: str | None = None) -> int:
+        return line_of(data, key)
 
     def read_text(self, path: Path) -> str | None:
         if path.stat().st_size > MAX_TEXT_BYTES:
@@ -188,7 +180,30 @@ def _check_markdown(
                 )
 
 
-def _read_lessons(reader: _Reader, folder: Path, images: set[str]) -> dict[str, tuple]:
+def _lesson_audio(reader: _Reader, path: Path, meta: dict, audio: set[str]) -> str:
+    """The recording the front matter names, checked against the module's audio/ folder."""
+    name = reader.get_str(meta, "audio", path, required=False)
+    if not name:
+        return ""
+    if not lesson_audio.AUDIO_NAME_RE.match(name):
+        reader.problem(
+            path,
+            line_of(meta, "audio"),
+            f"audio '{name}' must be the name of a .mp3, .opus, .ogg or .webm file "
+            "in the module's audio/ folder, in lower-case ASCII",
+        )
+    elif name not in audio:
+        reader.problem(
+            path,
+            line_of(meta, "audio"),
+            f"audio '{name}' not found: put it in the module's audio/ folder",
+        )
+    return name
+
+
+def _read_lessons(
+    reader: _Reader, folder: Path, images: set[str], audio: set[str]
+) -> dict[str, tuple]:
     found = {}
     for path in sorted(folder.glob("*.md")):
         match = NUMBERED_RE.match(path.name)
@@ -204,9 +219,10 @@ def _read_lessons(reader: _Reader, folder: Path, images: set[str]) -> dict[str, 
         if split is None:
             continue
         meta, body, body_line = split
-        reader.unknown_keys(meta, {"title", "minutes", "objective"}, path, "front matter")
+        reader.unknown_keys(meta, {"title", "minutes", "objective", "audio"}, path, "front matter")
         title = reader.get_str(meta, "title", path)
         objective = reader.get_str(meta, "objective", path, required=False)
+        recording = _lesson_audio(reader, path, meta, audio)
         minutes = reader.get_int(meta, "minutes", path, 5, 1, 60)
         if not body.strip():
             reader.problem(path, body_line, "the lesson has no text after the front matter")
@@ -214,7 +230,7 @@ def _read_lessons(reader: _Reader, folder: Path, images: set[str]) -> dict[str, 
         found[match.group(2)] = (
             int(match.group(1)),
             minutes,
-            s.LessonText(title, objective, body.strip() + "\n"),
+            s.LessonText(title, objective, body.strip() + "\n", recording),
         )
     return found
 
@@ -255,8 +271,11 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
         reader.problem(path, line, f"question id '{key}' is used twice")
     seen.add(key)
     qtype = reader.get_str(raw, "type", path)
-    if qtype and qtype not in QUESTION_TYPES:
-        reader.problem(path, line, f"type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}")
+    kind = question_types.kind_named(qtype) if qtype else None
+    if qtype and kind is None:
+        reader.problem(
+            path, line, f"type '{qtype}' is not one of {', '.join(question_types.names())}"
+        )
         return None
     text = reader.get_str(raw, "text", path)
     explanation = reader.get_str(raw, "explanation", path)
@@ -269,72 +288,9 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
         reader.problem(path, line, f"match must be one of {', '.join(MATCH_MODES)}")
     choices: list[tuple[bool, s.ChoiceText]] = []
     answers: list[str] = []
-    raw_choices = raw.get("choices")
-    if qtype in ("single", "multiple"):
-        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
-            reader.problem(path, line, f"a {qtype} question needs a list of two or more choices")
-        else:
-            for raw_choice in raw_choices:
-                if not isinstance(raw_choice, dict):
-                    reader.problem(path, line, "each choice must be a mapping with 'text'")
-                    continue
-                reader.unknown_keys(raw_choice, CHOICE_KEYS, path, "choice")
-                correct = raw_choice.get("correct", False)
-                if not isinstance(correct, bool):
-                    reader.problem(
-                        path, line_of(raw_choice, "correct"), "'correct' must be true or false"
-                    )
-                    correct = False
-                choices.append(
-                    (
-                        correct,
-                        s.ChoiceText(
-                            reader.get_str(raw_choice, "text", path),
-                            reader.get_str(raw_choice, "feedback", path, required=False),
-                        ),
-                    )
-                )
-            right = sum(1 for c, _ in choices if c)
-            if qtype == "single" and right != 1:
-                reader.problem(
-                    path,
-                    line,
-                    f"a single-choice question needs exactly one correct choice, it has {right}",
-                )
-            if qtype == "multiple" and right < 1:
-                reader.problem(
-                    path, line, "a multiple-answer question needs at least one correct choice"
-                )
-    elif raw_choices is not None:
-        reader.problem(path, line, f"a {qtype} question has no choices")
-    if qtype == "truefalse":
-        answer = raw.get("answer")
-        if not isinstance(answer, bool):
-            reader.problem(
-                path, line, "a truefalse question needs 'answer: true' or 'answer: false'"
-            )
-            answer = True
-        # Per-answer feedback, like a choice's: shown to the learner who answered so.
-        feedback = [reader.get_str(raw, key, path, required=False) for key in TRUEFALSE_FEEDBACK]
-        choices = [
-            (answer, s.ChoiceText("true", feedback[0])),
-            (not answer, s.ChoiceText("false", feedback[1])),
-        ]
-    else:
-        for name in TRUEFALSE_FEEDBACK:
-            if name in raw:
-                reader.problem(
-                    path, line_of(raw, name), f"'{name}' is only for a truefalse question"
-                )
-    if qtype == "short":
-        raw_answers = raw.get("answers")
-        if not isinstance(raw_answers, list) or not raw_answers:
-            reader.problem(path, line, "a short question needs a list of accepted 'answers'")
-        else:
-            # A bare "-" in the list is None, which str() would turn into the answer "None".
-            answers = [str(a).strip() for a in raw_answers if a is not None and str(a).strip()]
-            if len(answers) != len(raw_answers):
-                reader.problem(path, line, "an accepted answer is empty")
+    if kind is not None:
+        _refuse_other_types_keys(reader, path, raw, kind)
+        choices, answers = kind.read(reader, path, raw, line)
     return (
         key,
         qtype,
@@ -345,6 +301,22 @@ def _read_question(reader: _Reader, path: Path, raw: Any, seen: set[str]) -> tup
         line,
         lesson,
     )
+
+
+def _refuse_other_types_keys(
+    reader: _Reader, path: Path, raw: dict, kind: question_types.Kind
+) -> None:
+    """A key that belongs to another type only ("steps" on a single-choice question)."""
+    for name in raw:
+        owners = [k.name for k in question_types.KINDS.values() if name in k.exclusive_keys]
+        if not owners or kind.name in owners:
+            continue
+        if name == "choices":
+            reader.problem(path, line_of(raw), f"a {kind.name} question has no choices")
+        else:
+            reader.problem(
+                path, line_of(raw, name), f"'{name}' is only for a {' or '.join(owners)} question"
+            )
 
 
 def _read_quiz(reader: _Reader, path: Path) -> list[tuple] | None:
@@ -387,6 +359,43 @@ def _read_images(reader: _Reader, folder: Path) -> dict[str, bytes]:
     return images
 
 
+def _read_audio(reader: _Reader, folder: Path) -> dict[str, bytes]:
+    """The module's recordings, each checked by its bytes against its name."""
+    found: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        if not lesson_audio.AUDIO_NAME_RE.match(path.name) or not path.is_file():
+            reader.problem(
+                path, 1, "audio files are .mp3, .opus, .ogg or .webm with a lower-case ASCII name"
+            )
+            continue
+        if path.stat().st_size > lesson_audio.MAX_AUDIO_BYTES:
+            reader.problem(
+                path, 1, "audio file is larger than 2 MB: record it shorter or at a lower bitrate"
+            )
+            continue
+        data = path.read_bytes()
+        kind = lesson_audio.audio_kind(data)
+        ext = path.suffix.lower().lstrip(".")
+        if kind is None:
+            reader.problem(path, 1, "the file's content is not Opus (Ogg or WebM) or MP3 audio")
+            continue
+        if lesson_audio.KIND_OF_EXTENSION[ext] != kind:
+            endings = " or ".join(
+                f".{e}" for e, k in lesson_audio.KIND_OF_EXTENSION.items() if k == kind
+            )
+            reader.problem(
+                path,
+                1,
+                f"the file holds {lesson_audio.KIND_LABELS[kind]} audio but its name ends in "
+                f".{ext}: name it {endings}",
+            )
+            continue
+        found[path.name] = data
+    return found
+
+
 def _merge_languages(
     reader: _Reader, folder: Path, per_lang: dict[str, dict], what: str
 ) -> list[str]:
@@ -413,9 +422,9 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
     reader.unknown_keys(meta, MODULE_KEYS, module_file, "module.yml")
     languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name in LANGUAGES)
     for p in folder.iterdir():
-        if p.is_dir() and p.name not in LANGUAGES and p.name != "images":
+        if p.is_dir() and p.name not in LANGUAGES and p.name not in ("images", "audio"):
             reader.problem(
-                p, 1, f"unknown folder: use a language ({', '.join(LANGUAGES)}) or images"
+                p, 1, f"unknown folder: use a language ({', '.join(LANGUAGES)}), images or audio"
             )
     if not languages:
         reader.problem(folder, 1, f"no language folder ({', '.join(LANGUAGES)})")
@@ -453,7 +462,14 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
     reader.unknown_keys(quiz, QUIZ_KEYS, module_file, "quiz settings")
 
     images = _read_images(reader, folder / "images")
-    lessons = {lang: _read_lessons(reader, folder / lang, set(images)) for lang in languages}
+    audio = _read_audio(reader, folder / "audio")
+    # A file refused above is named there; a lesson naming it is not told "not found".
+    audio_names = (
+        {p.name for p in (folder / "audio").iterdir()} if (folder / "audio").is_dir() else set()
+    )
+    lessons = {
+        lang: _read_lessons(reader, folder / lang, set(images), audio_names) for lang in languages
+    }
     aids = {lang: _read_aids(reader, folder / lang / "aids", set(images)) for lang in languages}
     quizzes = {lang: _read_quiz(reader, folder / lang / "quiz.yml") for lang in languages}
 
@@ -470,6 +486,7 @@ def _read_module(reader: _Reader, folder: Path) -> s.ModuleSource | None:
         summaries=summaries,
         source_hash="",
         images=images,
+        audio=audio,
     )
     for slug in _merge_languages(reader, folder, lessons, "lesson"):
         positions = {lessons[lang][slug][0] for lang in languages}

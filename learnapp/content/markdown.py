@@ -98,6 +98,11 @@ def sanitise(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         attribute_filter=_filter_attribute,
         link_rel="noopener noreferrer nofollow",
+        # A lesson's pictures load only when scrolled to: on a weak 3G line the text
+        # comes first, and a learner who stops halfway does not pay for the rest.
+        # A wide table scrolls sideways inside the lesson (app.css): tabindex lets a
+        # keyboard reach and scroll it too.
+        set_tag_attribute_values={"img": {"loading": "lazy"}, "table": {"tabindex": "0"}},
         strip_comments=True,
     )
 

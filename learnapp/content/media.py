@@ -1,4 +1,5 @@
-"""Lesson images, stored outside static/ under names derived from their content."""
+"""Lesson images and recordings, stored outside static/ under names derived from their
+content."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
     "webp": "image/webp",
+    # Lesson recordings (learnapp.content.audio), served from the same folder.
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "webm": "audio/webm",
 }
 
 

@@ -33,7 +33,8 @@ def source_from_db(module: Module) -> s.ModuleSource:
                 position=lesson.position,
                 minutes=lesson.minutes,
                 texts={
-                    t.language: s.LessonText(t.title, t.objective, t.body_md) for t in lesson.texts
+                    t.language: s.LessonText(t.title, t.objective, t.body_md, t.audio_url)
+                    for t in lesson.texts
                 },
             )
         )
@@ -89,9 +90,15 @@ def source_from_db(module: Module) -> s.ModuleSource:
 
 
 def to_data(source: s.ModuleSource) -> dict:
-    """A JSON-safe dict of the source (images are referenced by URL, not carried)."""
+    """A JSON-safe dict of the source (images and audio are referenced, not carried)."""
     data = asdict(source)
     data.pop("images")
+    data.pop("audio")
+    # A lesson text without a recording is stored as before recordings existed.
+    for lesson in data["lessons"]:
+        for text in lesson["texts"].values():
+            if not text["audio"]:
+                del text["audio"]
     return data
 
 

@@ -31,6 +31,9 @@ class LessonText:
     title: str
     objective: str
     body_md: str
+    # The recording in this language: a file name of the module's audio/ folder as the
+    # course files write it, "/media/<name>" as the database and drafts hold it; "" none.
+    audio: str = ""
 
 
 @dataclass
@@ -102,6 +105,7 @@ class ModuleSource:
     aids: list[AidSource] = field(default_factory=list)
     questions: list[QuestionSource] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
+    audio: dict[str, bytes] = field(default_factory=dict)  # the audio/ folder, by name
 
 
 def content_hash(module: ModuleSource) -> str:
@@ -114,6 +118,7 @@ def content_hash(module: ModuleSource) -> str:
     data.pop("source_hash")
     digests = {name: hashlib.sha256(b).hexdigest() for name, b in module.images.items()}
     data["images"] = sorted(set(digests.values()))
+    _hash_audio(module, data)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     # A picture is known by its content, not its file name: the database keeps only the
     # content-derived name, so an export cannot give back "map.png".
@@ -123,3 +128,18 @@ def content_hash(module: ModuleSource) -> str:
         canonical,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _hash_audio(module: ModuleSource, data: dict) -> None:
+    """Recordings counted by their bytes, like pictures; a module without any hashes as
+    it did before lessons could carry audio, so no existing module looks changed."""
+    digests = {name: hashlib.sha256(b).hexdigest() for name, b in module.audio.items()}
+    if digests:
+        data["audio"] = sorted(set(digests.values()))
+    else:
+        data.pop("audio")
+    for lesson in data["lessons"]:
+        for text in lesson["texts"].values():
+            name = text.pop("audio")
+            if name:
+                text["audio"] = digests.get(name, name)

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 
 from learnapp.content import sources as s
+from learnapp.content.audio import MEDIA_AUDIO_RE
+from learnapp.quiz import types as question_types
 
 
 class _Dumper(yaml.SafeDumper):
@@ -42,26 +44,9 @@ def _question(q: s.QuestionSource, lang: str) -> dict:
     if q.lesson:
         item["lesson"] = q.lesson
     item["text"] = text.text
-    if q.type in ("single", "multiple"):
-        choices = []
-        for choice in q.choices:
-            words = choice.texts[lang]
-            entry: dict = {"text": words.text}
-            if choice.is_correct:
-                entry["correct"] = True
-            if words.feedback:
-                entry["feedback"] = words.feedback
-            choices.append(entry)
-        item["choices"] = choices
-    elif q.type == "truefalse":
-        item["answer"] = bool(q.choices and q.choices[0].is_correct)
-        for key, choice in zip(("feedback_true", "feedback_false"), q.choices, strict=False):
-            feedback = choice.texts[lang].feedback if lang in choice.texts else ""
-            if feedback:
-                item[key] = feedback
-    elif q.type == "short":
-        item["answers"] = list(text.answers)
-        item["match"] = q.match
+    kind = question_types.kind_named(q.type)
+    if kind is not None:
+        kind.write(q, lang, item)
     item["explanation"] = text.explanation
     return item
 
@@ -91,6 +76,8 @@ def module_files(module: s.ModuleSource) -> dict[str, bytes]:
             front = {"title": text.title, "minutes": lesson.minutes}
             if text.objective:
                 front["objective"] = text.objective
+            if text.audio:
+                front["audio"] = text.audio
             files[f"{lang}/{index:02d}-{lesson.slug}.md"] = _markdown_file(front, text.body_md)
         for index, aid in enumerate(module.aids, start=1):
             if lang not in aid.texts:
@@ -105,6 +92,8 @@ def module_files(module: s.ModuleSource) -> dict[str, bytes]:
     out = {path: text.encode("utf-8") for path, text in files.items()}
     for name, data in module.images.items():
         out[f"images/{name}"] = data
+    for name, data in module.audio.items():
+        out[f"audio/{name}"] = data
     return out
 
 
@@ -112,7 +101,8 @@ MEDIA_LINK = re.compile(r"\]\(/media/([a-z0-9]{8,64}\.(?:png|jpg|jpeg|webp))\)")
 
 
 def with_local_images(module: s.ModuleSource, media_dir: Path) -> s.ModuleSource:
-    """Point image links at the module's images/ folder and carry the image bytes along."""
+    """Point image links at the module's images/ folder and carry the image bytes along;
+    lesson recordings likewise go to its audio/ folder (with_local_audio)."""
 
     def rewrite(body: str) -> str:
         for name in MEDIA_LINK.findall(body):
@@ -127,6 +117,21 @@ def with_local_images(module: s.ModuleSource, media_dir: Path) -> s.ModuleSource
     for aid in module.aids:
         for text in aid.texts.values():
             text.body_md = rewrite(text.body_md)
+    return with_local_audio(module, media_dir)
+
+
+def with_local_audio(module: s.ModuleSource, media_dir: Path) -> s.ModuleSource:
+    """Name each stored recording ("/media/<name>") as a file of the module's audio/
+    folder and carry its bytes along, byte for byte."""
+    for lesson in module.lessons:
+        for text in lesson.texts.values():
+            match = MEDIA_AUDIO_RE.match(text.audio)
+            if match is None:
+                continue
+            text.audio = match.group(1)
+            path = media_dir / text.audio
+            if path.is_file():  # else the loader says the file is missing
+                module.audio[text.audio] = path.read_bytes()
     return module
 
 

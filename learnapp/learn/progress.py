@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from learnapp import db
+from learnapp.learn import rollups
 from learnapp.models import User
 
 # The figures of the pairs (learner, module) in `u`; {pairs} supplies them.
@@ -90,11 +91,13 @@ def lock_learner(user_id: int) -> None:
 def refresh(user_id: int, module_id: int) -> None:
     """Recompute one learner's row for one module (after a lesson, attempt or certificate).
 
-    Call it once per action, after `lock_learner` in the same transaction.
+    Call it once per action, after `lock_learner` in the same transaction. The
+    learner's area's report roll-ups follow in the same transaction.
     """
     db.session.execute(
         text(_UPSERT.format(pairs=_ONE_PAIR)), {"user_id": user_id, "module_id": module_id}
     )
+    rollups.refresh_area_of(db.session(), user_id)
 
 
 def refresh_modules(module_ids: list[int]) -> None:
@@ -107,11 +110,15 @@ def refresh_modules(module_ids: list[int]) -> None:
             cert_where="WHERE c.module_id = :module_id",
         )
         db.session.execute(text(_UPSERT.format(pairs=pairs)), {"module_id": module_id})
+    if module_ids:
+        # Retired lessons can turn "in progress" back into "not started" anywhere.
+        rollups.mark_everything(db.session())
 
 
 def rebuild() -> int:
-    """Recompute every row; returns how many there are now."""
+    """Recompute every row, then the report roll-ups; returns how many rows there are."""
     db.session.execute(text("DELETE FROM module_progress"))
     pairs = _ALL_PAIRS.format(lesson_where="", quiz_where="", cert_where="")
     db.session.execute(text(_UPSERT.format(pairs=pairs)))
+    rollups.rebuild(db.session())
     return db.session.execute(text("SELECT count(*) FROM module_progress")).scalar_one()

@@ -12,7 +12,11 @@ per-module tables, the call list, the exports and the learner's home page):
   have no certificate for it;
 - they are **completed** when they hold a certificate for every module required of
   them, and at least one is; certificates of other published modules are optional
-  ones, reported apart.
+  ones, reported apart;
+- an assignment asks for the module **online** (its own completion rule), for one
+  in-person training session of it **attended**, or **both**; the certificate is issued
+  only when everything the learner's assignments on the module ask for holds
+  (`what_counts`), so "completed" above needs no second definition.
 
 Everything here is a SQL expression or query builder, so reports aggregate it in SQL.
 """
@@ -27,10 +31,23 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.functions import FunctionElement
 
 from learnapp import db
-from learnapp.models import AreaClosure, Assignment, Module, ModuleStatus, User
+from learnapp.models import (
+    Assignment,
+    AttendanceStatus,
+    Module,
+    ModuleStatus,
+    Requirement,
+    SessionAttendance,
+    SessionStatus,
+    TrainingSession,
+    User,
+)
+from learnapp.models.learning import DEFAULT_ESCALATE_DAYS as DEFAULT_ESCALATE_DAYS
 from learnapp.models.learning import DEFAULT_GRACE_DAYS as DEFAULT_GRACE_DAYS
+from learnapp.org.scope import lineage
 
 MAX_GRACE_DAYS = 365
+MAX_ESCALATE_DAYS = 365
 
 
 class add_days(FunctionElement):  # noqa: N801  (reads as the SQL function it renders)
@@ -70,14 +87,15 @@ def required_modules(*user_conditions) -> Subquery:  # noqa: ANN002
 
     `user_conditions` narrow the people (conditions on User), e.g. an area's subtree.
     """
+    line = lineage()
     return (
         select(
             User.id.label("user_id"),
             Assignment.module_id.label("module_id"),
             func.min(personal_due_on()).label("due_on"),
         )
-        .join(AreaClosure, AreaClosure.descendant_id == User.area_id)
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .join(line, line.c.area_id == User.area_id)
+        .join(Assignment, Assignment.area_id == line.c.ancestor_id)
         .join(Module, Module.id == Assignment.module_id)
         .where(Module.status == ModuleStatus.PUBLISHED, *user_conditions)
         .group_by(User.id, Assignment.module_id)
@@ -95,16 +113,18 @@ def area_requirements(area_ids, today: date, module_id: int | None = None) -> Su
     its date and their own joining day plus its grace, which is their due date passing.
     Grouped by area, not by person, so a province's report joins a few thousand rows.
     """
+    line = lineage()
     query = (
         select(
-            AreaClosure.descendant_id.label("area_id"),
+            line.c.area_id,
             Assignment.module_id.label("module_id"),
             func.min(case((Assignment.due_on < today, Assignment.grace_days))).label("past_grace"),
         )
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .select_from(line)
+        .join(Assignment, Assignment.area_id == line.c.ancestor_id)
         .join(Module, Module.id == Assignment.module_id)
-        .where(Module.status == ModuleStatus.PUBLISHED, AreaClosure.descendant_id.in_(area_ids))
-        .group_by(AreaClosure.descendant_id, Assignment.module_id)
+        .where(Module.status == ModuleStatus.PUBLISHED, line.c.area_id.in_(area_ids))
+        .group_by(line.c.area_id, Assignment.module_id)
     )
     if module_id is not None:
         query = query.where(Assignment.module_id == module_id)
@@ -149,3 +169,42 @@ def is_completed(required: int, required_done: int) -> bool:
 def completed_condition(required, required_done):  # noqa: ANN001, ANN201
     """SQL: every required module has a certificate, and something is required."""
     return (required > 0) & (required_done >= required)
+
+
+def what_counts(user: User, module_id: int) -> tuple[bool, bool]:
+    """(needs the module online, needs a session attended) for the user and module.
+
+    Every assignment on the user's area or above adds what it asks; a module nobody
+    requires counts online, as before requirements could ask for attendance.
+    """
+    if user.area_id is None:
+        return True, False
+    line = lineage()
+    asked = set(
+        db.session.scalars(
+            select(Assignment.requirement)
+            .join(line, line.c.ancestor_id == Assignment.area_id)
+            .where(line.c.area_id == user.area_id, Assignment.module_id == module_id)
+        )
+    )
+    if not asked:
+        return True, False
+    needs_online = bool(asked & {Requirement.ONLINE, Requirement.BOTH})
+    needs_attendance = bool(asked & {Requirement.IN_PERSON, Requirement.BOTH})
+    return needs_online, needs_attendance
+
+
+def has_attended(user_id: int, module_id: int) -> bool:
+    """Whether the register marks the user attended at a held session of the module."""
+    query = (
+        select(SessionAttendance.id)
+        .join(TrainingSession, TrainingSession.id == SessionAttendance.session_id)
+        .where(
+            SessionAttendance.user_id == user_id,
+            SessionAttendance.status == AttendanceStatus.ATTENDED,
+            TrainingSession.module_id == module_id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None

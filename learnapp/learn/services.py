@@ -11,18 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from learnapp import db, site_settings
 from learnapp.learn import certificate_codes, progress, requirements
 from learnapp.models import (
-    Area,
-    AreaClosure,
     Certificate,
     CompletionRule,
     Lesson,
     LessonProgress,
     Module,
-    ModuleStatus,
     Quiz,
     User,
 )
 from learnapp.models.base import utcnow
+from learnapp.org.scope import chain_names
 from learnapp.quiz import services as quiz_services
 
 
@@ -63,22 +61,6 @@ class ModuleState:
 
     def is_overdue(self, today: date) -> bool:
         return requirements.is_overdue(self.due_on, self.is_complete, today)
-
-
-def published_modules() -> list[Module]:
-    return list(
-        db.session.scalars(
-            select(Module)
-            .where(Module.status == ModuleStatus.PUBLISHED)
-            .order_by(Module.position, Module.slug)
-        )
-    )
-
-
-def published_module(slug: str) -> Module | None:
-    return db.session.scalar(
-        select(Module).where(Module.slug == slug, Module.status == ModuleStatus.PUBLISHED)
-    )
 
 
 def active_lessons(module: Module) -> list[Lesson]:
@@ -174,7 +156,13 @@ def record_lesson_done(user: User, lesson: Lesson) -> bool:
 
 
 def is_module_complete(user: User, module: Module) -> bool:
-    """Whether the module's completion rule holds for the user."""
+    """Whether the module's completion rule holds for the user, with a session attended
+    where a requirement asks for one (see `requirements.what_counts`)."""
+    needs_online, needs_attendance = requirements.what_counts(user, module.id)
+    if needs_attendance and not requirements.has_attended(user.id, module.id):
+        return False
+    if not needs_online:
+        return True
     state = module_states(user, [module])[0]
     lessons_ok = state.lessons_done == state.lessons_total
     quiz_ok = state.quiz_passed
@@ -225,15 +213,10 @@ def _issue_certificate_if_complete(user: User, module: Module) -> Certificate | 
 
 
 def area_label(area_id: int | None) -> str | None:
-    """The area and those above it, nearest first ("Lềm, Kháng Nhật, Tuyên Quang")."""
+    """The area and those above it, nearest first ("Lềm, Tân Thanh, Tuyên Quang")."""
     if area_id is None:
         return None
-    names = db.session.scalars(
-        select(Area.name)
-        .join(AreaClosure, AreaClosure.ancestor_id == Area.id)
-        .where(AreaClosure.descendant_id == area_id)
-        .order_by(AreaClosure.distance)
-    ).all()
+    names = chain_names(area_id, root_first=False)
     return ", ".join(names)[:400] or None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from learnapp import db
+from learnapp.content.published import published_module, published_modules
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.learn import services
@@ -34,12 +34,14 @@ from learnapp.models import (
     User,
 )
 from learnapp.models.base import vietnam_today
+from learnapp.org.scope import help_contact_for
+from learnapp.qr import qr_data_uri
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
 
 def _module_or_404(slug: str) -> Module:
-    module = services.published_module(slug)
+    module = published_module(slug)
     if module is None:
         abort(404)
     return module
@@ -52,10 +54,19 @@ def _lesson_or_404(module: Module, lesson_slug: str) -> Lesson:
     return lesson
 
 
+@bp.get("/help")
+def help_page():
+    # Open to everyone: "how to sign in" is for people who cannot yet.
+    contact = None
+    if current_user.is_authenticated:
+        contact = help_contact_for(current_user.area_id)
+    return render_template("learn/help.html", contact=contact)
+
+
 @bp.get("/")
 @login_required
 def home():
-    modules = services.published_modules()
+    modules = published_modules()
     states = services.ordered_for_learner(services.module_states(current_user, modules))
     done = services.done_lesson_ids(current_user, [m.id for m in modules])
     continue_to = None
@@ -209,10 +220,6 @@ def progress(slug: str):
     )
 
 
-def _qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-
-
 @bp.get("/certificates/<code>")
 @login_required
 def certificate(code: str):
@@ -228,7 +235,7 @@ def certificate(code: str):
         module=module,
         person=current_user,
         verify_url=verify_url,
-        qr=_qr_data_uri(verify_url),
+        qr=qr_data_uri(verify_url, scale=4),
         language=content_language(),
     )
 

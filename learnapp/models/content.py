@@ -14,6 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base
+from learnapp.i18n import by_language, in_language
 from learnapp.models.base import str_enum, utcnow
 
 
@@ -34,6 +35,7 @@ class QuestionType(enum.StrEnum):
     MULTIPLE = "multiple"
     TRUEFALSE = "truefalse"
     SHORT = "short"
+    ORDERING = "ordering"
 
 
 class MatchMode(enum.StrEnum):
@@ -81,8 +83,7 @@ class Module(Base):
 
     def text(self, language: str) -> ModuleText:
         """This module's words in the language, else in its default language."""
-        by_lang = {t.language: t for t in self.texts}
-        return by_lang.get(language) or by_lang.get(self.default_language) or self.texts[0]
+        return in_language(by_language(self.texts), language, self.default_language)
 
     def languages(self) -> list[str]:
         return sorted(t.language for t in self.texts)
@@ -116,8 +117,7 @@ class Lesson(Base):
     texts: Mapped[list[LessonText]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     def text(self, language: str) -> LessonText:
-        by_lang = {t.language: t for t in self.texts}
-        return by_lang.get(language) or by_lang.get(self.module.default_language) or self.texts[0]
+        return in_language(by_language(self.texts), language, self.module.default_language)
 
 
 class LessonText(Base):
@@ -134,6 +134,9 @@ class LessonText(Base):
     body_html: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The recording of this language ("/media/<name>.mp3"), "" for none: the lesson page
+    # plays it, and an offline module stores it (learnapp.content.audio).
+    audio_url: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class JobAid(Base):
@@ -203,8 +206,7 @@ class Question(Base):
     )
 
     def text(self, language: str, default_language: str) -> QuestionText:
-        by_lang = {t.language: t for t in self.texts}
-        return by_lang.get(language) or by_lang.get(default_language) or self.texts[0]
+        return in_language(by_language(self.texts), language, default_language)
 
 
 class QuestionText(Base):
@@ -234,8 +236,7 @@ class Choice(Base):
     texts: Mapped[list[ChoiceText]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     def text(self, language: str, default_language: str) -> ChoiceText:
-        by_lang = {t.language: t for t in self.texts}
-        return by_lang.get(language) or by_lang.get(default_language) or self.texts[0]
+        return in_language(by_language(self.texts), language, default_language)
 
 
 class ChoiceText(Base):

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base
@@ -13,7 +23,16 @@ from learnapp.models.base import str_enum, utcnow
 from learnapp.models.content import Module
 
 # A newcomer's days to meet a requirement whose date has passed (admins may change it).
+DEFAULT_ESCALATE_DAYS = 14
 DEFAULT_GRACE_DAYS = 30
+
+
+class Requirement(enum.StrEnum):
+    """What an assignment asks for: the module online, a session attended, or both."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    BOTH = "both"
 
 
 class AttemptStatus(enum.StrEnum):
@@ -70,6 +89,8 @@ class QuizAttempt(Base):
     # Touched by every save while the attempt is open: the guarded UPDATE that refuses a
     # save to a submitted attempt, and the row lock that orders it against the submit.
     answers_saved_at: Mapped[datetime | None]
+    # Answered on the phone without a network and sent later (offline.sync).
+    submitted_offline: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     answers: Mapped[list[AttemptAnswer]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -122,6 +143,9 @@ class AnswerChoice(Base):
     choice_id: Mapped[int] = mapped_column(
         ForeignKey("choice.id", ondelete="CASCADE"), primary_key=True
     )
+    # The place the learner gave this step, for an ordering question (1 = first); None
+    # for a ticked choice.
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Certificate(Base):
@@ -160,10 +184,20 @@ class Assignment(Base):
     grace_days: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_GRACE_DAYS, server_default=text(str(DEFAULT_GRACE_DAYS))
     )
+    # Online only unless said otherwise, so every requirement made before sessions
+    # existed keeps its meaning.
+    requirement: Mapped[Requirement] = mapped_column(
+        str_enum(Requirement), default=Requirement.ONLINE, server_default=Requirement.ONLINE.value
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Days past a person's due date after which their commune committee is asked to call
+    # them (learnapp.notify): on the weekly digest and the "needs a call" list.
+    escalate_after_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_ESCALATE_DAYS, server_default=text(str(DEFAULT_ESCALATE_DAYS))
+    )
 
     module: Mapped[Module] = relationship()
 
@@ -190,3 +224,56 @@ class ModuleProgress(Base):
     passed: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
+
+
+class AreaProgress(Base):
+    """The figures of the learners placed directly on one area (a village, as a rule).
+
+    A committee page sums these rows over its subtree instead of reading every learner's
+    rows. Recomputed from module_progress and the requirements for the one area after
+    each learner action, never incremented (`learnapp.learn.rollups`); overdue counts
+    hold for `computed_on`, the Vietnam date the daily job recomputes them for.
+    """
+
+    __tablename__ = "area_progress"
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    learners: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    in_progress: Mapped[int] = mapped_column(Integer, default=0)
+    not_started: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    certificates: Mapped[int] = mapped_column(Integer, default=0)
+    optional_done: Mapped[int] = mapped_column(Integer, default=0)
+    needed: Mapped[int] = mapped_column(Integer, default=0)
+    needed_done: Mapped[int] = mapped_column(Integer, default=0)
+    # Sum and count of the learners' average best scores, so sums over areas average right.
+    best_sum: Mapped[float | None] = mapped_column(Float)
+    best_count: Mapped[int] = mapped_column(Integer, default=0)
+    computed_on: Mapped[date]
+
+
+class AreaModuleProgress(Base):
+    """The figures of one published module among the learners placed on one area."""
+
+    __tablename__ = "area_module_progress"
+    __table_args__ = (Index("ix_area_module_progress_module", "module_id", "area_id"),)
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("module.id", ondelete="CASCADE"), primary_key=True
+    )
+    learners: Mapped[int] = mapped_column(Integer, default=0)
+    required: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    in_progress: Mapped[int] = mapped_column(Integer, default=0)
+    not_started: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    required_done: Mapped[int] = mapped_column(Integer, default=0)
+    best_sum: Mapped[int | None] = mapped_column(Integer)
+    best_count: Mapped[int] = mapped_column(Integer, default=0)
+    computed_on: Mapped[date]

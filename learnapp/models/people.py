@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base
-from learnapp.models.base import str_enum, utcnow, vietnam_today
+from learnapp.models.base import folded_from, str_enum, utcnow, vietnam_today
 from learnapp.models.org import Area
 
 
@@ -27,6 +27,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # full_name folded for search (see Area.folded_name).
+    folded_name: Mapped[str] = mapped_column(
+        String(120), default=folded_from("full_name"), server_default=""
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
@@ -44,6 +48,14 @@ class User(Base):
     # Set when an admin deletes the person: the row stays as a nameless placeholder
     # (learnapp.privacy.deletion) so certificates and audit events keep their holder.
     deleted_at: Mapped[datetime | None]
+    # A temporary password from a bulk issue (PasswordBatch) stops working at this time
+    # unless the person has signed in and chosen their own; None for every other password.
+    temporary_password_expires_at: Mapped[datetime | None]
+    # The batch whose password the account holds now: a worker writes a hash only where
+    # this still names its batch, so an older batch's late worker cannot undo a reprint.
+    # No foreign key: password_batch already refers to user_account (its creator), and a
+    # cycle of foreign keys leaves the tables with no creation order.
+    password_batch_id: Mapped[int | None] = mapped_column(index=True)
 
     area: Mapped[Area | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -100,3 +112,39 @@ class RoleGrant(Base):
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     area: Mapped[Area] = relationship(lazy="joined")
+
+
+class PasswordBatchStatus(enum.StrEnum):
+    HASHING = "hashing"
+    READY = "ready"
+    # A newer batch for the same people replaced it: its passwords no longer work.
+    ENDED = "ended"
+
+
+class PasswordBatch(Base):
+    """Temporary passwords issued at once to the people of a village or commune.
+
+    The passwords themselves are never stored: each is derived from a secret that only
+    the issuing admin's session holds (learnapp.admin.passwords), so the database keeps
+    their hashes alone and the cards can be printed only from that session.
+    """
+
+    __tablename__ = "password_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    status: Mapped[PasswordBatchStatus] = mapped_column(
+        str_enum(PasswordBatchStatus), default=PasswordBatchStatus.HASHING
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    hashed: Mapped[int] = mapped_column(default=0)
+    # Written by the worker after each chunk: a batch hashing with no heartbeat for a
+    # while lost its worker (a restart) and may be taken over.
+    heartbeat_at: Mapped[datetime | None]
+
+    area: Mapped[Area] = relationship()

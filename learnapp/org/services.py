@@ -1,4 +1,8 @@
-"""The area tree: create, move, and ask what lies under an area."""
+"""The area tree: create and move areas, keeping the closure table in step.
+
+Questions about the tree (what lies under an area, whose scope holds it) are in
+`learnapp.org.scope`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,21 @@ from learnapp import db
 from learnapp.errors import DomainError
 from learnapp.models import Area, AreaClosure
 from learnapp.models.org import LEVELS
+from learnapp.org.scope import is_under
 
 
-def create_area(name: str, level: str, parent: Area | None = None) -> Area:
+def create_area(
+    name: str, level: str, parent: Area | None = None, description: str | None = None
+) -> Area:
     """Add an area under its parent, with the closure rows that make subtree queries cheap."""
     if level not in LEVELS:
         raise DomainError("unknown_level")
     area = Area(
-        name=name.strip(), level=level, parent=parent, depth=(parent.depth + 1) if parent else 0
+        name=name.strip(),
+        level=level,
+        parent=parent,
+        depth=(parent.depth + 1) if parent else 0,
+        description=description,
     )
     db.session.add(area)
     db.session.flush()
@@ -35,18 +46,6 @@ def create_area(name: str, level: str, parent: Area | None = None) -> Area:
         )
     db.session.flush()
     return area
-
-
-def is_under(area_id: int, ancestor_id: int) -> bool:
-    """Whether area_id is ancestor_id or lies below it."""
-    return (
-        db.session.scalar(
-            select(AreaClosure.distance).where(
-                AreaClosure.ancestor_id == ancestor_id, AreaClosure.descendant_id == area_id
-            )
-        )
-        is not None
-    )
 
 
 def move_area(area: Area, new_parent: Area) -> None:
@@ -90,21 +89,47 @@ def children(area: Area) -> list[Area]:
     )
 
 
-def ancestors(area: Area) -> list[Area]:
-    """The chain from the root down to the area's parent."""
-    return list(
-        db.session.scalars(
-            select(Area)
-            .join(AreaClosure, AreaClosure.ancestor_id == Area.id)
-            .where(AreaClosure.descendant_id == area.id, AreaClosure.distance > 0)
-            .order_by(AreaClosure.distance.desc())
-        )
-    )
-
-
 def find_area(name: str, level: str, parent: Area | None) -> Area | None:
     """The area of that name and level directly under the parent (None: a root)."""
     parent_match = Area.parent_id == parent.id if parent else Area.parent_id.is_(None)
     return db.session.scalar(
         select(Area).where(Area.name == name, Area.level == level, parent_match)
     )
+
+
+class BulkClosure:
+    """Closure rows for many new areas at once, for generators that bulk-insert areas.
+
+    `load` reads the chains of existing areas once; `add` derives a new area's chain from
+    its parent's in memory; `insert` writes every collected row in batches.
+    """
+
+    def __init__(self) -> None:
+        self.chains: dict[int, list[tuple[int, int]]] = {}
+        self.rows: list[dict] = []
+
+    def load(self, area_ids: list[int]) -> None:
+        """Read the ancestors (with distance) of existing areas."""
+        found = db.session.execute(
+            select(AreaClosure.descendant_id, AreaClosure.ancestor_id, AreaClosure.distance)
+            .where(AreaClosure.descendant_id.in_(area_ids))
+            .order_by(AreaClosure.descendant_id, AreaClosure.distance)
+        )
+        for descendant, ancestor, distance in found:
+            self.chains.setdefault(descendant, []).append((ancestor, distance))
+
+    def known(self, area_id: int) -> bool:
+        return area_id in self.chains
+
+    def add(self, area_id: int, parent_id: int) -> None:
+        """Link a new area to itself, its parent and everything above the parent."""
+        own = [(area_id, 0)] + [(anc, dist + 1) for anc, dist in self.chains[parent_id]]
+        self.chains[area_id] = own
+        self.rows.extend(
+            {"ancestor_id": anc, "descendant_id": area_id, "distance": dist} for anc, dist in own
+        )
+
+    def insert(self, batch: int = 10_000) -> None:
+        for start in range(0, len(self.rows), batch):
+            db.session.execute(insert(AreaClosure.__table__), self.rows[start : start + batch])
+        self.rows = []

@@ -23,6 +23,10 @@ from learnapp.models import (
     ModuleProgress,
     QuizAttempt,
     RoleGrant,
+    SessionAttendance,
+    SessionMarkReceipt,
+    SessionNotice,
+    SessionSignup,
     User,
 )
 from learnapp.models.base import utcnow
@@ -46,11 +50,40 @@ HANDLED: dict[tuple[str, str], str] = {
     ("module_draft", "updated_by_id"): "kept: points at the placeholder",
     ("media_file", "uploaded_by_id"): "kept: points at the placeholder",
     ("site_setting", "updated_by_id"): "kept: points at the placeholder",
+    ("password_batch", "created_by_id"): "kept: points at the placeholder",
+    ("notification", "user_id"): "deleted (messages carry names and numbers)",
+    ("notification_setting", "user_id"): "deleted",
+    ("call_record", "user_id"): "deleted",
+    ("call_record", "called_by_id"): "kept: points at the placeholder",
+    ("training_session", "trainer_id"): "kept: points at the placeholder",
+    ("training_session", "created_by_id"): "kept: points at the placeholder",
+    ("session_signup", "user_id"): "deleted",
+    ("session_attendance", "user_id"): "deleted",
+    ("session_attendance", "recorded_by_id"): "kept: points at the placeholder",
+    ("session_notice", "user_id"): "deleted",
+    ("session_mark_receipt", "user_id"): "deleted",
+    ("export_job", "user_id"): "deleted (report files name people)",
+    ("pending_import", "owner_id"): "deleted (uploaded rows name people)",
 }
 
 # Never a valid username (they start with a letter or digit), so nobody can claim it.
 PLACEHOLDER_PREFIX = "~removed-"
 NO_PASSWORD = "!"  # noqa: S105  (argon2 refuses it as a hash: no password opens it)
+
+
+def _delete_notification_rows(person: User) -> None:
+    from learnapp.notify.models import CallRecord, Notification, NotificationSetting
+
+    for model in (Notification, NotificationSetting, CallRecord):
+        db.session.execute(delete(model).where(model.user_id == person.id))
+
+
+def _delete_pending_files(person: User) -> None:
+    from learnapp.admin.models import PendingImport
+    from learnapp.reports.models import ExportJob
+
+    db.session.execute(delete(ExportJob).where(ExportJob.user_id == person.id))
+    db.session.execute(delete(PendingImport).where(PendingImport.owner_id == person.id))
 
 
 def is_removed(person: User | None) -> bool:
@@ -59,7 +92,7 @@ def is_removed(person: User | None) -> bool:
 
 def check_delete(admin: User, person: User) -> None:
     """Raise DomainError when the admin may not delete this person."""
-    from learnapp.admin.services import manages
+    from learnapp.admin.scope import manages
 
     if person.deleted_at is not None:
         raise DomainError("already_deleted")
@@ -88,6 +121,10 @@ def delete_person(
     db.session.execute(delete(LessonProgress).where(LessonProgress.user_id == person.id))
     db.session.execute(delete(ModuleProgress).where(ModuleProgress.user_id == person.id))
     db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == person.id))
+    _delete_notification_rows(person)
+    _delete_pending_files(person)
+    for table in (SessionSignup, SessionAttendance, SessionNotice, SessionMarkReceipt):
+        db.session.execute(delete(table).where(table.user_id == person.id))
     db.session.expire(person, ["grants"])
     person.username = f"{PLACEHOLDER_PREFIX}{person.id}"
     person.full_name = ""

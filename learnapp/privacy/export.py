@@ -15,8 +15,6 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import (
-    Area,
-    AreaClosure,
     AuditEvent,
     Certificate,
     Choice,
@@ -27,8 +25,12 @@ from learnapp.models import (
     Question,
     Quiz,
     QuizAttempt,
+    SessionAttendance,
+    SessionSignup,
+    TrainingSession,
     User,
 )
+from learnapp.org.scope import chain_names
 
 # Every column referring to a person whose rows the download carries; the others are named
 # in learnapp.privacy.deletion.HANDLED (tests/test_privacy_tables.py checks both).
@@ -40,6 +42,8 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("quiz_attempt", "user_id"): "attempts with answers",
     ("certificate", "user_id"): "certificates",
     ("audit_event", "subject_user_id"): "events about the person",
+    ("session_signup", "user_id"): "training sessions: sign-ups",
+    ("session_attendance", "user_id"): "training sessions: attendance",
 }
 
 
@@ -65,15 +69,10 @@ class Attempt:
 
 
 def area_path(area_id: int | None) -> str:
-    """'Tuyên Quang / Sơn Dương / Kháng Nhật / Lềm' for the area, from the root down."""
+    """'Tuyên Quang / Tân Thanh / Lềm' for the area, from the root down."""
     if area_id is None:
         return ""
-    names = db.session.execute(
-        select(Area.name)
-        .join(AreaClosure, AreaClosure.ancestor_id == Area.id)
-        .where(AreaClosure.descendant_id == area_id)
-        .order_by(AreaClosure.distance.desc())
-    ).scalars()
+    names = chain_names(area_id, root_first=True)
     return " / ".join(names)
 
 
@@ -119,6 +118,7 @@ def collect(person: User, language: str) -> dict:
             .order_by(Certificate.issued_at)
         )
     ]
+    sessions = _sessions(person, title)
     events = [
         {"at": event.at, "action": event.action, "ip": event.ip, "detail": event.detail}
         for event in db.session.scalars(
@@ -144,8 +144,45 @@ def collect(person: User, language: str) -> dict:
         "lessons_done": lessons,
         "attempts": _attempts(person, language, modules),
         "certificates": certificates,
+        "training_sessions": sessions,
         "events": events,
     }
+
+
+def _sessions(person: User, title) -> list[dict]:  # noqa: ANN001
+    """Each training session the person signed up for or has a register mark at."""
+    signups = {
+        row.session_id: row.status.value
+        for row in db.session.scalars(
+            select(SessionSignup).where(SessionSignup.user_id == person.id)
+        )
+    }
+    marks = {
+        row.session_id: row
+        for row in db.session.scalars(
+            select(SessionAttendance).where(SessionAttendance.user_id == person.id)
+        )
+    }
+    ids = set(signups) | set(marks)
+    if not ids:
+        return []
+    return [
+        {
+            "module": title(session.module_id),
+            # Vietnam wall-clock time, as the session was scheduled.
+            "starts_at_local": session.starts_at.strftime("%Y-%m-%d %H:%M"),
+            "place": session.place,
+            "cancelled": session.is_cancelled,
+            "sign_up": signups.get(session.id),
+            "attendance": marks[session.id].status.value if session.id in marks else None,
+            "reason": marks[session.id].reason if session.id in marks else None,
+        }
+        for session in db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.id.in_(ids))
+            .order_by(TrainingSession.starts_at)
+        )
+    ]
 
 
 def _attempts(person: User, language: str, modules: dict[int, Module]) -> list[Attempt]:

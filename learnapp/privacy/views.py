@@ -36,12 +36,18 @@ def my_data():
     language = content_language()
     data = export.collect(person, language)
     from learnapp.admin.forms import AUDIT_ACTION_LABELS
+    from learnapp.sessions.forms import ATTENDANCE_LABELS
+    from learnapp.sessions.queries import signup_labels
 
     html = render_template(
         "privacy/my_data.html",
         data=data,
         as_json=export.as_json(data),
         labels={key: str(label) for key, label in AUDIT_ACTION_LABELS.items()},
+        session_labels={
+            str(key.value): str(label)
+            for key, label in (*signup_labels().items(), *ATTENDANCE_LABELS.items())
+        },
         made_at=format_datetime(utcnow(), "dd/MM/yyyy HH:mm"),
         when=lambda value: format_datetime(value, "dd/MM/yyyy HH:mm") if value else "",
     )

@@ -26,7 +26,7 @@ from learnapp.models import (
     User,
 )
 from learnapp.models.base import utcnow
-from learnapp.quiz.kinds import BadAnswerValues, kind_of
+from learnapp.quiz.types import BadAnswerValues, RepeatedPosition, kind_of
 
 # Slow phones on 2G take a while to send the form; the clock is not their fault.
 GRACE = timedelta(seconds=60)
@@ -46,6 +46,14 @@ class TimeIsUp(DomainError):
 
 class BadAnswer(DomainError):
     """A save names a question the attempt does not have, or values its inputs cannot send."""
+
+
+class TwoStepsOnePlace(BadAnswer):
+    """An ordering question has two steps in the same place: the learner must fix it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__("repeated_position")
+        self.number = number  # the question's place in the attempt, as the learner saw it
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,7 @@ def draw_layout(questions: Sequence[Question], draw_count: int, rng: random.Rand
     drawn = rng.sample(pool, count)
     layout = []
     for question in drawn:
-        choice_ids = [c.id for c in question.choices]
-        if kind_of(question).shuffles_choices:
-            rng.shuffle(choice_ids)
+        choice_ids = kind_of(question).layout([c.id for c in question.choices], rng)
         layout.append([question.id, choice_ids])
     return layout
 
@@ -222,9 +228,12 @@ def answers_from_form(
     `values` maps field names ("q<question id>") to values; a question without a field
     is blank. `question_ids` limits it to those questions (a single-answer save).
     Strict: a question not in the attempt, or values its inputs cannot send, raise
-    BadAnswer; otherwise such values are dropped as the grader would drop them.
+    BadAnswer; otherwise such values are dropped as the grader would drop them. Two steps
+    of an ordering question in one place raise TwoStepsOnePlace either way: only the
+    learner can tell which one they meant.
     """
     offered = _offered(attempt)
+    numbers = {qid: number for number, qid in enumerate(offered, start=1)}
     wanted = list(offered) if question_ids is None else list(question_ids)
     if strict and any(int(key[1:]) not in offered for key in values if key[1:].isdigit()):
         raise BadAnswer("unknown_question")
@@ -235,6 +244,10 @@ def answers_from_form(
         question, choice_ids = offered[qid]
         kind = kind_of(question)
         raw = list(values.get(f"q{qid}", []))
+        try:
+            kind.refuse(raw, choice_ids)
+        except RepeatedPosition as exc:
+            raise TwoStepsOnePlace(numbers[qid]) from exc
         if strict:
             try:
                 kind.check(raw, choice_ids)
@@ -372,7 +385,10 @@ def submit_attempt(
             score=question.points * fraction,
             is_correct=fraction >= 1.0,
         )
-        answer.chosen = [AnswerChoice(choice_id=cid) for cid in response.choice_ids]
+        answer.chosen = [
+            AnswerChoice(choice_id=cid, position=place)
+            for cid, place in kind.answer_choices(response)
+        ]
         attempt.answers.append(answer)
     attempt.score = round(score, 4)
     attempt.max_score = max_score

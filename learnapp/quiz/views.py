@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from learnapp import db
+from learnapp.content.published import published_module
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
-from learnapp.learn import services as learn_services
 from learnapp.models import AttemptStatus, Module, Quiz, QuizAttempt
 from learnapp.models.base import utcnow
 from learnapp.quiz import services
+from learnapp.quiz.progress_hook import progress
+from learnapp.quiz.types import kind_of
 
 bp = Blueprint("quiz", __name__, template_folder="templates")
 
@@ -23,7 +25,7 @@ _ANSWER_FIELD = re.compile(r"q[0-9]{1,12}")
 
 
 def _quiz_or_404(slug: str) -> tuple[Module, Quiz]:
-    module = learn_services.published_module(slug)
+    module = published_module(slug)
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id)) if module else None
     if module is None or quiz is None or not services.active_questions(quiz):
         abort(404)
@@ -69,16 +71,21 @@ def start(slug: str):
     module, quiz = _quiz_or_404(slug)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    # Only an expired attempt closed on the way changes the learner's report row: a
+    # plain start leaves it alone, so "once per action" holds for the submit alone.
+    current = services.open_attempt(current_user, quiz)
+    closes_one = current is not None and services.is_expired(current, utcnow())
     try:
         attempt = services.start_attempt(current_user, quiz, content_language())
     except services.NoAttemptsLeft:
         # Keep what start_attempt did before refusing: it may have closed an expired attempt.
-        learn_services.check_completion(current_user, module)
+        if closes_one:
+            progress().attempt_closed(current_user, module, None)
         db.session.commit()
         flash(_("You have used all the attempts for this quiz."), "error")
         return redirect(url_for("quiz.overview", slug=slug))
-    # An expired attempt closed on the way counts as used in the learner's report row.
-    learn_services.check_completion(current_user, module)
+    if closes_one:
+        progress().attempt_closed(current_user, module, None)
     db.session.commit()
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
@@ -95,21 +102,44 @@ def take(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.status != AttemptStatus.OPEN:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    return _take_page(attempt)
+
+
+def _take_page(attempt: QuizAttempt, sent: dict[int, list[str]] | None = None):
+    """The quiz page; with `sent`, the answers of a refused form shown back as given."""
     module = _module_of(attempt)
     # A GET never writes (its SQLite transaction is a deferred read): an attempt whose
     # time is up only offers a button, and the submit POST closes it.
     time_is_up = services.is_expired(attempt, utcnow())
+    saved = {} if time_is_up else services.saved_answers(attempt)
+    if sent is not None and not time_is_up:
+        saved = sent
     return render_template(
         "quiz/take.html",
         attempt=attempt,
         module=module,
         items=[] if time_is_up else services.layout_questions(attempt),
-        saved={} if time_is_up else services.saved_answers(attempt),
+        saved=saved,
         time_is_up=time_is_up,
         language=attempt.language,
         form=ButtonForm(),
         seconds_left=_seconds_left(attempt),
     )
+
+
+def _two_steps_one_place(attempt: QuizAttempt, exc: services.TwoStepsOnePlace):
+    """Back to the quiz with the form's answers as given, nothing saved, and why."""
+    db.session.rollback()
+    message = _(
+        "Question %(n)s: two steps have the same place. Give each step its own place, "
+        "then send again. Nothing was saved.",
+        n=exc.number,
+    )
+    if _wants_json():
+        return jsonify(saved=False, message=message), 400
+    flash(message, "error")
+    sent = {int(key[1:]): values for key, values in _form_values().items() if key[1:].isdigit()}
+    return _take_page(attempt, sent), 400
 
 
 def _form_values() -> dict[str, list[str]]:
@@ -149,6 +179,8 @@ def save(attempt_id: int):
             strict=True,
         )
         services.save_answers(attempt, answers)
+    except services.TwoStepsOnePlace as exc:
+        return _two_steps_one_place(attempt, exc)
     except services.BadAnswer:
         db.session.rollback()
         return _save_refused(
@@ -190,6 +222,8 @@ def submit(attempt_id: int):
             db.session.commit()
             return redirect(url_for("quiz.confirm", attempt_id=attempt_id))
         services.submit_attempt(attempt, now=now)
+    except services.TwoStepsOnePlace as exc:
+        return _two_steps_one_place(attempt, exc)
     except services.AlreadySubmitted:
         db.session.rollback()
         flash(_("This attempt was already submitted; it was counted once."), "info")
@@ -205,7 +239,7 @@ def submit(attempt_id: int):
             )
         else:
             flash(_("The time for this attempt ran out before it was submitted."), "error")
-    certificate = learn_services.check_completion(current_user, _module_of(attempt))
+    certificate = progress().attempt_closed(current_user, _module_of(attempt), attempt)
     db.session.commit()
     if certificate is not None:
         flash(_("Well done! You have completed this module."), "success")
@@ -243,7 +277,7 @@ def result(attempt_id: int):
     quiz = db.session.get(Quiz, attempt.quiz_id)
     module = quiz.module
     answers = {a.question_id: a for a in attempt.answers}
-    certificate = learn_services.certificate_for(current_user, module)
+    certificate = progress().certificate_for(current_user, module)
     to_review, right = services.review_items(attempt, answers)
     return render_template(
         "quiz/result.html",
@@ -264,6 +298,16 @@ def result(attempt_id: int):
 @bp.app_template_global()
 def question_template(question) -> str:  # noqa: ANN001
     """The input partial of the question's type."""
-    from learnapp.quiz.kinds import kind_of
+    return kind_of(question).take_template
 
-    return kind_of(question).template
+
+@bp.app_template_global()
+def review_template(question) -> str:  # noqa: ANN001
+    """The result partial of the question's type: what was answered, what is right."""
+    return kind_of(question).result_template
+
+
+@bp.app_template_global()
+def question_kind(question):  # noqa: ANN001, ANN201
+    """The question's type, for partials that need its helpers."""
+    return kind_of(question)

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from flask import Response
 
+from learnapp.models.base import VIETNAM_OFFSET
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -23,7 +25,8 @@ def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        # Stored in UTC; people read Vietnam time, and the column's header says so.
+        return (value + VIETNAM_OFFSET).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return neutralise(value)

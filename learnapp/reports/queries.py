@@ -1,43 +1,47 @@
 """Report queries: every figure is aggregated in SQL over the viewer's subtree.
 
-The building block is `learner_facts`, one row per learner in an area's subtree with
-what the reports need (certificates, activity, best score, required and overdue
-modules). Pages, exports and aggregates all select from it, so the scope is applied
-once, in SQL. What "required", "due" and "completed" mean is `learnapp.learn.requirements`.
+The dashboards' summary, sub-area and per-module figures are sums of learn's roll-ups
+(`area_progress`, `area_module_progress`: one row per area, and per area and module), so
+a province page reads a few thousand rows whatever its learners' history. One page of
+the learner table, the call list and the exports of learners read `learner_facts`
+(`learnapp.learn.facts`), one row per learner. `buckets` and `module_breakdown` are the
+same figures computed live from those facts: the tests hold the roll-ups to them.
+What "required", "due" and "completed" mean is `learnapp.learn.requirements`.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import (
-    Select,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
+from learnapp.content.published import published_module_ids
 from learnapp.learn import requirements
+from learnapp.learn.facts import (
+    active_learner,
+    learner_facts,
+    learner_figure_columns,
+    status_expr,
+)
 from learnapp.models import (
     Area,
-    AreaClosure,
+    AreaModuleProgress,
+    AreaProgress,
     Assignment,
     Lesson,
     Module,
     ModuleProgress,
     ModuleStatus,
-    Role,
-    RoleGrant,
     User,
 )
-from learnapp.name_search import contains_pattern, fold, name_pattern
+from learnapp.name_search import contains_pattern, fold
+from learnapp.org.scope import below_children_of, lineage, subtree_ids
+
+__all__ = ["active_learner", "learner_facts", "status_expr"]
 
 STATUSES = ("completed", "in_progress", "not_started", "overdue")
 
@@ -49,166 +53,27 @@ class Filters:
     search: str = ""
 
 
-def published_module_ids() -> Select:
-    return select(Module.id).where(Module.status == ModuleStatus.PUBLISHED)
+def matches_search(folded_name, area_id, username, phone, search: str):  # noqa: ANN001, ANN201
+    """A name or village name (marks and case optional, typed in any Unicode form),
+    username or phone number containing the search.
 
-
-def learner_facts(
-    area_id: int, module_id: int | None, today: date, user_ids: list[int] | None = None
-) -> Subquery:
-    """One row per active learner under the area, with their progress facts.
-
-    Columns: user_id, area_id, full_name, username, phone, last_active_at; certs
-    (certificates of published modules, or of the chosen module); started (1 if any
-    lesson done or attempt submitted); best (average over modules of the best quiz
-    percent, NULL if none); required and required_done (modules required of them, and
-    those with a certificate); optional_done (the other certificates); overdue (required
-    modules past their due date without a certificate); complete (1 when completed as
-    `learnapp.learn.requirements` defines it; with a chosen module, when they hold its
-    certificate); needed and needed_done (what completion percentages divide). Read
-    from module_progress, one row per learner and module, so the cost follows the
-    learners in scope, not their history. With user_ids, only those learners (one page
-    of a table) are looked at.
+    Names are compared with their stored folded form (User.folded_name,
+    Area.folded_name), so no row is folded per search.
     """
-
-    def module_filter(column):  # noqa: ANN001, ANN202
-        if module_id is not None:
-            return column == module_id
-        return column.in_(published_module_ids())
-
-    in_scope = [User.area_id.in_(_subtree(area_id))]
-    if user_ids is not None:
-        in_scope.append(User.id.in_(user_ids))
-    scoped_users = select(User.id).where(*in_scope)
-    required = requirements.area_requirements(_subtree(area_id), today, module_id)
-    area_required = (
-        select(required.c.area_id, func.count().label("required"))
-        .group_by(required.c.area_id)
-        .subquery("area_required")
+    pattern = contains_pattern(fold(unicodedata.normalize("NFC", search)))
+    # Its own alias, correlated to nothing else: the outer query may join Area too.
+    place = aliased(Area)
+    village = (
+        select(place.id)
+        .where(place.id == area_id, place.folded_name.like(pattern, escape="\\"))
+        .correlate_except(place)
+        .exists()
     )
-    progress = (
-        select(
-            ModuleProgress.user_id.label("user_id"),
-            func.count(ModuleProgress.completed_at).label("certs"),
-            func.max(
-                case(
-                    (or_(ModuleProgress.lessons_done > 0, ModuleProgress.attempts > 0), 1),
-                    else_=0,
-                )
-            ).label("started"),
-            func.avg(ModuleProgress.best_percent).label("best"),
-            func.count(
-                case(
-                    (
-                        and_(
-                            required.c.module_id.is_not(None),
-                            ModuleProgress.completed_at.is_not(None),
-                        ),
-                        1,
-                    )
-                )
-            ).label("required_done"),
-        )
-        .join(User, User.id == ModuleProgress.user_id)
-        .outerjoin(
-            required,
-            and_(
-                required.c.area_id == User.area_id,
-                required.c.module_id == ModuleProgress.module_id,
-            ),
-        )
-        # IN, not the join's conditions: the planner then reads the scoped learners'
-        # rows by user_id instead of scanning every module_progress row.
-        .where(ModuleProgress.user_id.in_(scoped_users), module_filter(ModuleProgress.module_id))
-        .group_by(ModuleProgress.user_id)
-        .subquery("progress")
-    )
-    learner = aliased(User)
-    late_progress = aliased(ModuleProgress)
-    overdue = (
-        select(learner.id.label("user_id"), func.count().label("overdue"))
-        .join(required, required.c.area_id == learner.area_id)
-        .outerjoin(
-            late_progress,
-            and_(
-                late_progress.user_id == learner.id,
-                late_progress.module_id == required.c.module_id,
-            ),
-        )
-        .where(
-            learner.area_id.in_(_subtree(area_id)),
-            *([learner.id.in_(user_ids)] if user_ids is not None else []),
-            requirements.late(learner.joined_area_on, required.c.past_grace, today),
-            late_progress.completed_at.is_(None),
-        )
-        .group_by(learner.id)
-        .subquery("overdue")
-    )
-    certs = func.coalesce(progress.c.certs, 0)
-    required_count = func.coalesce(area_required.c.required, 0)
-    required_done = func.coalesce(progress.c.required_done, 0)
-    if module_id is None:
-        complete = requirements.completed_condition(required_count, required_done)
-        needed, needed_done = required_count, required_done
-    else:
-        # One module chosen: completion of that module, required of them or not.
-        complete = certs > 0
-        needed, needed_done = literal(1), certs
-    return (
-        select(
-            User.id.label("user_id"),
-            User.area_id.label("area_id"),
-            User.full_name.label("full_name"),
-            User.username.label("username"),
-            User.phone.label("phone"),
-            User.last_active_at.label("last_active_at"),
-            certs.label("certs"),
-            func.coalesce(progress.c.started, 0).label("started"),
-            progress.c.best.label("best"),
-            required_count.label("required"),
-            required_done.label("required_done"),
-            (certs - required_done).label("optional_done"),
-            func.coalesce(overdue.c.overdue, 0).label("overdue"),
-            case((complete, 1), else_=0).label("complete"),
-            needed.label("needed"),
-            needed_done.label("needed_done"),
-        )
-        .outerjoin(progress, progress.c.user_id == User.id)
-        .outerjoin(area_required, area_required.c.area_id == User.area_id)
-        .outerjoin(overdue, overdue.c.user_id == User.id)
-        .where(*in_scope, *active_learner())
-        .subquery("facts")
-    )
-
-
-def active_learner() -> tuple:
-    """Conditions on User: an active account holding the learner role."""
-    is_learner = exists(
-        select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LEARNER)
-    )
-    return (User.is_active.is_(True), is_learner)
-
-
-def matches_search(full_name, username, phone, search: str):  # noqa: ANN001, ANN201
-    """A name (marks and case optional), username or phone number containing the search."""
-    pattern = contains_pattern(fold(search))
     return or_(
-        full_name.regexp_match(name_pattern(search)),
+        folded_name.like(pattern, escape="\\"),
+        village,
         func.lower(username).like(pattern, escape="\\"),
         phone.like(pattern, escape="\\"),
-    )
-
-
-def _subtree(area_id: int) -> Select:
-    return select(AreaClosure.descendant_id).where(AreaClosure.ancestor_id == area_id)
-
-
-def status_expr(facts: Subquery):  # noqa: ANN201
-    """The learner's status: completed, in_progress or not_started (overdue is separate)."""
-    return case(
-        (facts.c.complete == 1, "completed"),
-        (and_(facts.c.certs == 0, facts.c.started == 0), "not_started"),
-        else_="in_progress",
     )
 
 
@@ -221,16 +86,24 @@ def filtered(facts: Subquery, filters: Filters) -> Select:
         query = query.where(status_expr(facts) == filters.status)
     if filters.search:
         query = query.where(
-            matches_search(facts.c.full_name, facts.c.username, facts.c.phone, filters.search)
+            matches_search(
+                facts.c.folded_name,
+                facts.c.area_id,
+                facts.c.username,
+                facts.c.phone,
+                filters.search,
+            )
         )
     return query
 
 
 def learners_in(area_id: int, search: str = "") -> Select:
     """The active learners under the area (and matching the search), as User rows."""
-    query = select(User.id).where(User.area_id.in_(_subtree(area_id)), *active_learner())
+    query = select(User.id).where(User.area_id.in_(subtree_ids(area_id)), *active_learner())
     if search:
-        query = query.where(matches_search(User.full_name, User.username, User.phone, search))
+        query = query.where(
+            matches_search(User.folded_name, User.area_id, User.username, User.phone, search)
+        )
     return query
 
 
@@ -241,35 +114,79 @@ def buckets(facts: Subquery, area_id: int) -> Select:
     the area itself for people placed on it directly. The page's summary is the sum of
     the buckets, so one aggregate serves both the summary and the sub-area table.
     """
-    closure = AreaClosure
-    status = status_expr(facts)
-    placement = (
-        select(closure.descendant_id.label("area_id"), closure.ancestor_id.label("bucket"))
-        .where(closure.ancestor_id.in_(select(Area.id).where(Area.parent_id == area_id)))
-        .union_all(select(literal(area_id).label("area_id"), literal(area_id).label("bucket")))
+    placement = _placement(area_id)
+    return (
+        select(placement.c.child_id.label("bucket"), *learner_figure_columns(facts))
+        .join(facts, facts.c.area_id == placement.c.area_id)
+        .group_by(placement.c.child_id)
+    )
+
+
+def _placement(area_id: int) -> Subquery:
+    """(area_id, child_id): each area under the area, with the direct sub-area holding it
+    (the area itself for its own)."""
+    return (
+        below_children_of(area_id)
+        .union_all(select(literal(area_id).label("area_id"), literal(area_id).label("child_id")))
         .subquery("placement")
     )
 
-    def count_of(condition):  # noqa: ANN001, ANN202
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+def rollup_buckets(area_id: int, module_id: int | None) -> Select:
+    """The figures of `buckets`, summed from the roll-ups instead of every learner."""
+    placement = _placement(area_id)
+    if module_id is None:
+        row = AreaProgress
+        figures = [
+            func.sum(row.certificates).label("certificates"),
+            func.sum(row.optional_done).label("optional_done"),
+            func.sum(row.needed).label("needed"),
+            func.sum(row.needed_done).label("needed_done"),
+        ]
+        chosen = []
+    else:
+        row = AreaModuleProgress
+        # One module chosen: what learner_facts counts for that module alone.
+        figures = [
+            func.sum(row.completed).label("certificates"),
+            func.sum(row.completed - row.required_done).label("optional_done"),
+            func.sum(row.learners).label("needed"),
+            func.sum(row.completed).label("needed_done"),
+        ]
+        chosen = [AreaModuleProgress.module_id == module_id]
     return (
         select(
-            placement.c.bucket,
-            func.count(facts.c.user_id).label("learners"),
-            count_of(status == "completed").label("completed"),
-            count_of(status == "in_progress").label("in_progress"),
-            count_of(status == "not_started").label("not_started"),
-            count_of(facts.c.overdue > 0).label("overdue"),
-            func.coalesce(func.sum(facts.c.certs), 0).label("certificates"),
-            func.coalesce(func.sum(facts.c.optional_done), 0).label("optional_done"),
-            func.coalesce(func.sum(facts.c.needed), 0).label("needed"),
-            func.coalesce(func.sum(facts.c.needed_done), 0).label("needed_done"),
-            func.sum(facts.c.best).label("best_sum"),
-            func.count(facts.c.best).label("best_count"),
+            placement.c.child_id.label("bucket"),
+            func.sum(row.learners).label("learners"),
+            func.sum(row.completed).label("completed"),
+            func.sum(row.in_progress).label("in_progress"),
+            func.sum(row.not_started).label("not_started"),
+            func.sum(row.overdue).label("overdue"),
+            *figures,
+            func.sum(row.best_sum).label("best_sum"),
+            func.sum(row.best_count).label("best_count"),
         )
-        .join(facts, facts.c.area_id == placement.c.area_id)
-        .group_by(placement.c.bucket)
+        .join(row, row.area_id == placement.c.area_id)
+        .where(*chosen)
+        .group_by(placement.c.child_id)
+    )
+
+
+def rollup_module_breakdown(area_id: int) -> Select:
+    """The figures of `module_breakdown`, summed from the per-(area, module) roll-ups."""
+    row = AreaModuleProgress
+    return (
+        select(
+            row.module_id,
+            func.sum(row.learners).label("learners"),
+            func.sum(row.required).label("required"),
+            func.sum(row.completed).label("completed"),
+            func.sum(row.in_progress).label("in_progress"),
+            func.sum(row.not_started).label("not_started"),
+            func.sum(row.overdue).label("overdue"),
+        )
+        .where(row.area_id.in_(subtree_ids(area_id)))
+        .group_by(row.module_id)
     )
 
 
@@ -279,7 +196,7 @@ def module_breakdown(area_id: int, today: date) -> Select:
 
     One pass over (learner, module) pairs instead of one query per module.
     """
-    required = requirements.area_requirements(_subtree(area_id), today)
+    required = requirements.area_requirements(subtree_ids(area_id), today)
     completed = ModuleProgress.completed_at.is_not(None)
     # No progress row yet reads as zeros, not NULLs, or "not started" would miss them.
     started = or_(
@@ -314,13 +231,14 @@ def module_breakdown(area_id: int, today: date) -> Select:
             required,
             and_(required.c.area_id == User.area_id, required.c.module_id == Module.id),
         )
-        .where(User.area_id.in_(_subtree(area_id)), *active_learner())
+        .where(User.area_id.in_(subtree_ids(area_id)), *active_learner())
         .group_by(Module.id)
     )
 
 
 def overdue_list(area_id: int, today: date) -> Select:
     """Per overdue learner and module: who to call, where, their due date, what they lack."""
+    line = lineage()
     lessons_total = (
         select(func.count(Lesson.id))
         .where(Lesson.module_id == Assignment.module_id, Lesson.is_retired.is_(False))
@@ -342,8 +260,8 @@ def overdue_list(area_id: int, today: date) -> Select:
             ),
         )
         .join(Area, Area.id == User.area_id)
-        .join(AreaClosure, AreaClosure.descendant_id == User.area_id)
-        .join(Assignment, Assignment.area_id == AreaClosure.ancestor_id)
+        .join(line, line.c.area_id == User.area_id)
+        .join(Assignment, Assignment.area_id == line.c.ancestor_id)
         .outerjoin(
             ModuleProgress,
             and_(
@@ -352,7 +270,7 @@ def overdue_list(area_id: int, today: date) -> Select:
             ),
         )
         .where(
-            User.area_id.in_(_subtree(area_id)),
+            User.area_id.in_(subtree_ids(area_id)),
             *active_learner(),
             requirements.late_assignment(today),
             Assignment.module_id.in_(published_module_ids()),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Row, asc, desc, func, select
 
-from learnapp import db
-from learnapp.models import Area, Module, ModuleStatus, User
+from learnapp import db, paging
+from learnapp.content.published import published_modules
+from learnapp.models import Area, Module, User
 from learnapp.reports import queries
 from learnapp.reports.queries import Filters
 
@@ -92,20 +92,13 @@ class Dashboard:
     pages: int
 
 
-def modules() -> list[Module]:
-    return list(
-        db.session.scalars(
-            select(Module).where(Module.status == ModuleStatus.PUBLISHED).order_by(Module.position)
-        )
-    )
-
-
 def _percent(part: float, whole: float) -> int:
     return int(part * 100 // whole) if whole else 0
 
 
-def _buckets(area: Area, facts) -> dict[int, Row]:  # noqa: ANN001
-    return {r.bucket: r for r in db.session.execute(queries.buckets(facts, area.id))}
+def _buckets(area: Area, module_id: int | None) -> dict[int, Row]:
+    """Per direct sub-area (and the area itself), its figures summed from the roll-ups."""
+    return {r.bucket: r for r in db.session.execute(queries.rollup_buckets(area.id, module_id))}
 
 
 def summary_of(buckets: dict[int, Row]) -> Summary:
@@ -117,13 +110,13 @@ def summary_of(buckets: dict[int, Row]) -> Summary:
 
 def sub_area_rows(
     area: Area,
-    facts,  # noqa: ANN001
+    module_id: int | None,
     sort: str,
     descending: bool,
     buckets: dict[int, Row] | None = None,
 ) -> list[SubAreaRow]:
     if buckets is None:
-        buckets = _buckets(area, facts)
+        buckets = _buckets(area, module_id)
     children = db.session.execute(
         select(Area.id, Area.name, Area.level).where(Area.parent_id == area.id)
     ).all()
@@ -202,9 +195,13 @@ def dashboard(
     area_sort: str = "name",
     area_descending: bool = False,
 ) -> Dashboard:
-    """Everything the committee page shows, in a fixed number of queries."""
+    """Everything the committee page shows, in a fixed number of queries.
+
+    The summary and sub-area table come from the roll-ups; the learner table reads the
+    learners' own facts (for one page of 25 where the sort allows).
+    """
     facts = queries.learner_facts(area.id, filters.module_id, today)
-    buckets = _buckets(area, facts)
+    buckets = _buckets(area, filters.module_id)
     summary = summary_of(buckets)
     if filters.search and filters.status:
         counted = learner_rows(facts, filters, sort, descending).subquery()
@@ -215,8 +212,8 @@ def dashboard(
     else:
         # Without a name search the count is already in the summary: no second pass.
         total = getattr(summary, filters.status) if filters.status else summary.learners
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, page), pages)
+    pages = paging.page_count(total, PAGE_SIZE)
+    page = paging.clamp(page, total, PAGE_SIZE)
     if LEARNER_SORTS.get(sort, "full_name") in _ACCOUNT_SORTS and not filters.status:
         # The province's default view: 25 accounts first, then their figures only.
         page_facts = queries.learner_facts(
@@ -235,7 +232,7 @@ def dashboard(
     return Dashboard(
         area=area,
         summary=summary,
-        sub_areas=sub_area_rows(area, facts, area_sort, area_descending, buckets),
+        sub_areas=sub_area_rows(area, filters.module_id, area_sort, area_descending, buckets),
         learners=learners,
         total_learners=total,
         page=page,
@@ -246,9 +243,9 @@ def dashboard(
 def module_breakdown(area: Area, today: date) -> list[tuple[Module, Row | Summary]]:
     """Per published module: learners, required of, completed, in progress, not started,
     overdue."""
-    rows = {r.module_id: r for r in db.session.execute(queries.module_breakdown(area.id, today))}
+    rows = {r.module_id: r for r in db.session.execute(queries.rollup_module_breakdown(area.id))}
     # A module nobody in the area can see yet still gets its row of zeros.
-    return [(module, rows.get(module.id) or Summary()) for module in modules()]
+    return [(module, rows.get(module.id) or Summary()) for module in published_modules()]
 
 
 def learner_status(person: User, today: date) -> Row | None:
@@ -275,11 +272,5 @@ OVERDUE_PAGE_SIZE = 200
 
 def overdue_page(area: Area, today: date, page: int) -> tuple[list[Row], int, int]:
     """One page of the call list: (rows, page, pages)."""
-    query = queries.overdue_list(area.id, today)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, math.ceil((total or 0) / OVERDUE_PAGE_SIZE))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(
-        query.limit(OVERDUE_PAGE_SIZE).offset((page - 1) * OVERDUE_PAGE_SIZE)
-    ).all()
-    return rows, page, pages
+    one = paging.paginate(queries.overdue_list(area.id, today), page, OVERDUE_PAGE_SIZE)
+    return one.items, one.page, one.pages

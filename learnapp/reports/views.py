@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from learnapp import db
+from learnapp.content.published import published_modules
 from learnapp.i18n import content_language
-from learnapp.ids import parse_id
 from learnapp.learn import services as learn_services
 from learnapp.models import (
     Area,
@@ -22,11 +32,13 @@ from learnapp.models import (
     Role,
 )
 from learnapp.models.base import vietnam_today
-from learnapp.org.services import ancestors
-from learnapp.reports import exports, services
+from learnapp.name_search import ascii_slug
+from learnapp.org.scope import ancestors, area_in_scope
+from learnapp.paging import page_arg
+from learnapp.reports import exports, jobs, services
 from learnapp.reports.forms import STATUS_LABELS, FilterForm
 from learnapp.reports.queries import Filters
-from learnapp.security import area_in_scope, load_area, load_person, roles_required
+from learnapp.security import load_area, load_person, roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
@@ -68,7 +80,7 @@ def index():
 @roles_required(Role.COMMITTEE)
 def area(area_id: int):
     area = load_area(area_id, Role.COMMITTEE)
-    modules = services.modules()
+    modules = published_modules()
     form, filters = _filter_form(modules)
     today = vietnam_today()
     data = services.dashboard(
@@ -107,7 +119,7 @@ def _learner_headers() -> list[str]:
         _("Certificates"),
         _("Best score (%)"),
         _("Overdue modules"),
-        _("Last active (UTC)"),
+        _("Last active (Vietnam time, UTC+7)"),
     ]
 
 
@@ -133,14 +145,62 @@ def _module_headers() -> list[str]:
     ]
 
 
-@bp.get("/areas/<int:area_id>/<any(learners,'sub-areas',modules):table>.<any(csv,xlsx):fmt>")
+@bp.route(
+    "/areas/<int:area_id>/<any(learners,'sub-areas',modules):table>.<any(csv,xlsx):fmt>",
+    methods=["GET", "POST"],
+)
 @roles_required(Role.COMMITTEE)
 def export(area_id: int, table: str, fmt: str):
+    """POST queues the file and sends the member to a page that offers it when ready; a
+    GET (an old link or a bookmark) only asks, since making a file writes a job row."""
+    return _queue_export(load_area(area_id, Role.COMMITTEE), table, fmt)
+
+
+def _queue_export(area: Area, table: str, fmt: str):
+    if request.method != "POST":
+        return render_template("reports/export_ask.html", area=area)
+    job_id = jobs.request_export(
+        current_user,
+        area.id,
+        table,
+        fmt,
+        request.query_string.decode("utf-8", "replace"),
+        str(get_locale()),
+    )
+    return redirect(url_for("reports.export_status", job_id=job_id), 303)
+
+
+@bp.get("/exports/<int:job_id>")
+@roles_required(Role.COMMITTEE)
+def export_status(job_id: int):
+    job = jobs.owned_job(job_id, current_user)
+    if job is None:
+        abort(404)
+    return render_template("reports/export_status.html", job=job)
+
+
+@bp.get("/exports/<int:job_id>/file")
+@roles_required(Role.COMMITTEE)
+def export_download(job_id: int):
+    job = jobs.owned_job(job_id, current_user)
+    if job is None or job.status != "ready" or job.data is None:
+        abort(404)
+    return Response(
+        job.data,
+        mimetype=job.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{job.filename}"'},
+    )
+
+
+def export_file(area_id: int, table: str, fmt: str):
+    """The file itself, built in the export job as the member who asked."""
     area = load_area(area_id, Role.COMMITTEE)
-    modules = services.modules()
+    if table == "overdue":
+        return _overdue_file(area, fmt)
+    modules = published_modules()
     form, filters = _filter_form(modules)
     today = vietnam_today()
-    name = f"{table}-{area.id}-{today.isoformat()}"
+    name = f"{table}-{ascii_slug(area.name)}-{today.isoformat()}"
     if table == "modules":
         language = content_language()
         return exports.respond(
@@ -160,9 +220,8 @@ def export(area_id: int, table: str, fmt: str):
             ),
         )
     if table == "sub-areas":
-        facts = services.queries.learner_facts(area.id, filters.module_id, today)
         rows = services.sub_area_rows(
-            area, facts, form.asort.data or "name", form.adir.data == "desc"
+            area, filters.module_id, form.asort.data or "name", form.adir.data == "desc"
         )
         return exports.respond(
             fmt,
@@ -208,44 +267,15 @@ def export(area_id: int, table: str, fmt: str):
 
 
 @bp.get("/areas/<int:area_id>/overdue")
-@bp.get("/areas/<int:area_id>/overdue.<any(csv,xlsx):fmt>")
+@bp.route("/areas/<int:area_id>/overdue.<any(csv,xlsx):fmt>", methods=["GET", "POST"])
 @roles_required(Role.COMMITTEE)
 def overdue(area_id: int, fmt: str | None = None):
     area = load_area(area_id, Role.COMMITTEE)
     today = vietnam_today()
-    titles = {m.id: m.text(content_language()).title for m in services.modules()}
     if fmt:
-        rows = services.overdue_rows(area, today)
-        return exports.respond(
-            fmt,
-            f"overdue-{area.id}-{today.isoformat()}",
-            [
-                _("Name"),
-                _("Phone"),
-                _("Village"),
-                _("Module"),
-                _("Due"),
-                _("Lessons done"),
-                _("Lessons in the module"),
-                _("Quiz passed"),
-            ],
-            (
-                [
-                    r.full_name,
-                    r.phone,
-                    r.village,
-                    titles.get(r.module_id, ""),
-                    r.due_on,
-                    r.lessons_done,
-                    r.lessons_total,
-                    _("yes") if r.quiz_passed else _("no"),
-                ]
-                for r in rows
-            ),
-        )
-    rows, page, pages = services.overdue_page(
-        area, today, parse_id(request.args.get("page", "")) or 1
-    )
+        return _queue_export(area, "overdue", fmt)
+    titles = {m.id: m.text(content_language()).title for m in published_modules()}
+    rows, page, pages = services.overdue_page(area, today, page_arg())
     return render_template(
         "reports/overdue.html",
         area=area,
@@ -258,11 +288,44 @@ def overdue(area_id: int, fmt: str | None = None):
     )
 
 
+def _overdue_file(area: Area, fmt: str):
+    today = vietnam_today()
+    titles = {m.id: m.text(content_language()).title for m in published_modules()}
+    rows = services.overdue_rows(area, today)
+    return exports.respond(
+        fmt,
+        f"overdue-{ascii_slug(area.name)}-{today.isoformat()}",
+        [
+            _("Name"),
+            _("Phone"),
+            _("Village"),
+            _("Module"),
+            _("Due"),
+            _("Lessons done"),
+            _("Lessons in the module"),
+            _("Quiz passed"),
+        ],
+        (
+            [
+                r.full_name,
+                r.phone,
+                r.village,
+                titles.get(r.module_id, ""),
+                r.due_on,
+                r.lessons_done,
+                r.lessons_total,
+                _("yes") if r.quiz_passed else _("no"),
+            ]
+            for r in rows
+        ),
+    )
+
+
 @bp.get("/people/<int:user_id>")
 @roles_required(Role.COMMITTEE)
 def person(user_id: int):
     person = load_person(user_id, Role.COMMITTEE)
-    modules = services.modules()
+    modules = published_modules()
     states = learn_services.module_states(person, modules)
     done = dict(
         db.session.execute(

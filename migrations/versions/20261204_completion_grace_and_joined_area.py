@@ -29,8 +29,7 @@ def upgrade() -> None:
         op.execute("UPDATE user_account SET joined_area_on = date(created_at, '+7 hours')")
     else:
         op.execute(
-            "UPDATE user_account SET joined_area_on = "
-            "CAST(created_at + INTERVAL '7 hours' AS DATE)"
+            "UPDATE user_account SET joined_area_on = CAST(created_at + INTERVAL '7 hours' AS DATE)"
         )
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.alter_column("joined_area_on", existing_type=sa.Date(), nullable=False)

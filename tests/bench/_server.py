@@ -68,4 +68,8 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[s
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

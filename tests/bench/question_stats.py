@@ -28,7 +28,6 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from learnapp import create_app, db, migrate
-from learnapp.authoring.stats import module_stats, question_stats
 from learnapp.models import (
     AnswerChoice,
     AttemptAnswer,
@@ -40,6 +39,7 @@ from learnapp.models import (
     QuizAttempt,
     User,
 )
+from learnapp.quiz.statistics import module_stats, question_stats
 
 QUESTIONS = 15
 DRAW = 10

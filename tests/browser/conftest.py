@@ -85,9 +85,39 @@ def phone(browser):
 
 
 def sign_in(page, base: str, username: str = "learner") -> None:
-    """Sign in through the form as a demo account and land on the home page."""
+    """Sign in through the form as a demo account and land on their page (a learner's
+    home, a committee member's reports, an admin's administration)."""
     page.goto(base + "/sign-in")
     page.fill("input[name=identifier]", username)
     page.fill("input[name=password]", "learnapp-demo")
     page.click("form[action$='/sign-in'] button[type=submit]")
-    page.wait_for_url(base + "/")
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def page_width(page) -> int:
+    """The page's full width in CSS pixels, measured once it has loaded.
+
+    A click that navigates leaves a moment with no document to measure, so the
+    measure waits for the load and tries again if a navigation replaced the page
+    under it."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        page.wait_for_load_state()
+        try:
+            width = page.evaluate(
+                "document.documentElement ? document.documentElement.scrollWidth : null"
+            )
+        except Error:
+            if attempt == 2:
+                raise
+            continue
+        if width is not None:
+            return width
+    raise AssertionError("the page never had a document to measure")
+
+
+def fits_phone(page, width: int = 360) -> None:
+    """Fail unless the page fits a phone of that width without sideways scrolling."""
+    measured = page_width(page)
+    assert measured <= width, f"{page.url} is {measured}px wide on a {width}px phone"

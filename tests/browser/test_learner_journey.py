@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import Certificate, Module, QuizAttempt
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fits_phone, page_width, sign_in
 from tests.factories import (
     answer_values,
     import_into,
@@ -36,10 +36,6 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def scroll_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def answer_every_question(page, app, *, right: bool) -> int:
@@ -80,7 +76,7 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
         "Types of cell meeting and the minimum rules"
     )
     expect(phone.locator("article.lesson .admonition.example")).to_be_visible()
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
     with phone.expect_navigation():
         phone.get_by_role("button", name="Mark as done").click()
     expect(phone.locator(".flash-success")).to_contain_text("Lesson marked as done.")
@@ -90,7 +86,7 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     while re.search(rf"/m/{MODULE}/[a-z-]+$", urlsplit(phone.url).path):
         lessons_seen += 1
         expect(phone.locator("article.lesson h1")).to_be_visible()
-        assert scroll_width(phone) <= 360, phone.url
+        fits_phone(phone)
         with phone.expect_navigation():
             phone.get_by_role("button", name="Mark as done").click()
     assert lessons_seen == 5
@@ -102,9 +98,9 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     phone.get_by_role("button", name="Start the quiz").click()
     phone.wait_for_url(re.compile(r"/quiz/attempts/\d+$"))
     expect(phone.locator("fieldset.question")).to_have_count(10)
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
     first = answer_every_question(phone, app, right=False)
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
     phone.get_by_role("button", name="Submit my answers").click()
     phone.wait_for_url(re.compile(rf"/quiz/attempts/{first}/result$"))
     expect(phone.locator(".result .tag.bad")).to_have_text("Not passed yet")
@@ -112,7 +108,7 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     expect(phone.locator(".explanation")).to_have_count(10)
     # Each wrong answer links to the lesson that teaches it.
     expect(phone.locator(".review.wrong .read-again a")).to_have_count(10)
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
 
     # Try again (the button below the answers; there is one above too), everything right.
     expect(phone.get_by_role("button", name="Try again")).to_have_count(2)
@@ -130,14 +126,14 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
     folded.locator("summary").click()
     expect(folded.locator(".review")).to_have_count(10)
     expect(folded.locator(".review").first).to_be_visible()
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
 
     # The certificate, and the address that proves it.
     phone.get_by_role("link", name="Open your certificate").click()
     phone.wait_for_url(re.compile(r"/certificates/[A-Za-z0-9_-]{20,}$"))
     expect(phone.locator(".cert-name")).to_have_text(LEARNER_NAME)
     expect(phone.locator(".cert-module")).to_have_text("Running Party cell meetings well")
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
     verify_url = phone.locator(".cert-verify .code").inner_text().strip()
     code = urlsplit(phone.url).path.rsplit("/", 1)[1]
     assert verify_url == f"{live_server}/verify/{code}"
@@ -153,7 +149,7 @@ def test_can_a_learner_read_fail_retake_pass_and_have_the_certificate_verified(
         re.compile("Tổ chức sinh hoạt chi bộ hiệu quả|Running Party cell meetings well")
     )
     expect(facts).to_contain_text(re.compile(r"\d\d/\d\d/\d{4}"))
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
     # ...and it really is the signed-out view: the certificate page itself is closed.
     phone.goto(f"{live_server}/certificates/{code}")
     phone.wait_for_url(re.compile(r"/sign-in"))
@@ -255,7 +251,7 @@ def test_does_a_lesson_with_a_long_code_line_a_wide_table_and_a_picture_fit_a_36
     for selector in ("article.lesson pre", "article.lesson table"):
         inner, box = phone.locator(selector).evaluate("el => [el.scrollWidth, el.clientWidth]")
         assert inner > box, selector
-    assert scroll_width(phone) <= 360
+    fits_phone(phone)
 
 
 def test_are_tap_targets_and_text_big_enough_on_the_learners_pages(
@@ -286,7 +282,7 @@ def test_are_tap_targets_and_text_big_enough_on_the_learners_pages(
         phone.wait_for_load_state("load")
         small[path] = small_tap_targets(phone)
         fonts[path] = body_font_px(phone)
-        widths[path] = scroll_width(phone)
+        widths[path] = page_width(phone)
 
     assert all(targets == [] for targets in small.values()), small
     assert all(px >= 18 for px in fonts.values()), fonts

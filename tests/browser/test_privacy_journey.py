@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.admin_support import user_id
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fits_phone, page_width, sign_in
 from tests.privacy_support import seed_world
 
 pytestmark = pytest.mark.browser
@@ -17,10 +17,6 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def too_wide(page) -> list[str]:
@@ -40,7 +36,7 @@ def test_can_a_learner_download_their_data_and_read_it_on_the_phone(
     phone.get_by_role("link", name="Tài khoản của tôi").click()
     phone.wait_for_url(live_server + "/account")
     expect(phone.locator("h1")).to_have_text("Tài khoản của tôi")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
     with phone.expect_download() as info:
         phone.get_by_role("button", name="Tải dữ liệu của tôi").click()
@@ -53,7 +49,7 @@ def test_can_a_learner_download_their_data_and_read_it_on_the_phone(
     expect(phone.locator("#attempts")).to_have_text("Các lần làm bài kiểm tra và câu trả lời")
     expect(phone.locator("#certificates + table")).to_be_visible()
     assert phone.locator(".attempt li").count() == 10
-    assert no_horizontal_scroll(phone), too_wide(phone)
+    assert page_width(phone) <= 360, too_wide(phone)
 
 
 def test_can_an_admin_delete_a_person_whose_session_then_ends(demo, live_server, phone, browser):
@@ -67,7 +63,7 @@ def test_can_an_admin_delete_a_person_whose_session_then_ends(demo, live_server,
     phone.get_by_role("link", name="Xóa người này…").click()
     phone.wait_for_url(re.compile(rf"/admin/people/{learner}/delete$"))
     expect(phone.locator("h1")).to_have_text("Xóa Hoàng Văn An?")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
     phone.fill("input[name=current_password]", "not-my-password")
     phone.get_by_role("button", name="Xóa người này").click()
@@ -77,7 +73,7 @@ def test_can_an_admin_delete_a_person_whose_session_then_ends(demo, live_server,
     phone.wait_for_url(live_server + "/admin/people")
     expect(phone.locator(".flash-success")).to_contain_text("Hoàng Văn An đã bị xóa.")
     expect(phone.locator("main")).not_to_contain_text("0912000001")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
     learner_phone.reload()
     learner_phone.wait_for_url(re.compile(r"/sign-in"))

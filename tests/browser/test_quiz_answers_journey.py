@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import AttemptStatus, QuizAttempt, SavedAnswer
+from tests.browser.conftest import fits_phone
 from tests.factories import answer_values, import_into
 
 pytestmark = pytest.mark.browser
@@ -77,7 +78,7 @@ def test_do_answers_survive_a_reload_and_a_trip_home(demo, live_server, phone):
         phone.check(f"input[name={name}][value='{value}']")
         box = phone.locator(f"fieldset[data-question='{name[1:]}'] .save-state")
         expect(box).to_have_text("Đã lưu")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_phone(phone)
     assert {f"q{qid}": v for qid, v in saved(demo, attempt_id).items()} == {
         name: [value] for name, value in answers
     }
@@ -120,7 +121,7 @@ def test_does_a_blank_submit_ask_first(demo, live_server, phone):
     phone.get_by_role("button", name="Nộp bài").click()
     phone.wait_for_url(re.compile(rf"/quiz/attempts/{attempt_id}/confirm$"))
     expect(phone.locator("h2")).to_have_text("Có câu chưa được trả lời")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_phone(phone)
     with demo.app_context():
         assert db.session.get(QuizAttempt, attempt_id).status == AttemptStatus.OPEN
 

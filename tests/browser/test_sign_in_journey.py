@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import fits_phone
+
 pytestmark = pytest.mark.browser
 
 
@@ -14,10 +16,6 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_can_the_demo_learner_sign_in_switch_language_and_sign_out_on_a_phone(live_server, phone):
@@ -30,22 +28,22 @@ def test_can_the_demo_learner_sign_in_switch_language_and_sign_out_on_a_phone(li
     phone.click("form[action$='/sign-in'] button[type=submit]")
     phone.wait_for_url(live_server + "/")
     expect(phone.locator("h1")).to_contain_text("Xin chào")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
     phone.click("form.lang button[value=en]")
     expect(phone.locator("h1")).to_contain_text("Hello")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
     phone.get_by_role("button", name="Sign out").click()
     phone.wait_for_url(re.compile(r"/sign-in"))
     expect(phone.locator("input[name=identifier]")).to_be_visible()
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
 
 
 def test_are_the_sign_in_pages_tap_targets_and_text_big_enough(live_server, phone):
     phone.goto(live_server + "/sign-in")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)
     body_px = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert body_px >= 18
     # A checkbox's tap target is the label around it.
@@ -68,4 +66,4 @@ def test_does_a_wrong_password_show_the_message_on_the_phone(live_server, phone)
     phone.fill("input[name=password]", "not-the-password")
     phone.click("form[action$='/sign-in'] button[type=submit]")
     expect(phone.locator("#password-error")).to_contain_text("Sai tên đăng nhập")
-    assert no_horizontal_scroll(phone)
+    fits_phone(phone)

@@ -33,8 +33,12 @@
     var data = new FormData();
     data.append("csrf_token", token);
     data.append("question", id);
-    st.box.querySelectorAll("input").forEach(function (input) {
-      if (input.type === "text" || input.checked) data.append(input.name, input.value);
+    st.box.querySelectorAll("input, select").forEach(function (input) {
+      if (input.tagName === "SELECT") {
+        if (input.value) data.append(input.name, input.value);
+      } else if (input.type === "text" || input.checked) {
+        data.append(input.name, input.value);
+      }
     });
     show(st, d.saving);
     tally();
@@ -62,9 +66,30 @@
       });
   }
 
+  // Ordering: a step given a place another step holds takes that step's old place, so
+  // the places stay one each (without this file the server asks to fix a repeat).
+  function place(select) {
+    var v = select.value;
+    return v ? v.slice(v.indexOf(":") + 1) : "";
+  }
+  function swap(select, box) {
+    var to = place(select), from = select.dataset.was || "";
+    if (to) {
+      box.querySelectorAll("select.step-place").forEach(function (other) {
+        if (other === select || place(other) !== to) return;
+        var id = other.value.slice(0, other.value.indexOf(":"));
+        other.value = from ? id + ":" + from : "";
+        other.dataset.was = place(other);
+      });
+    }
+    select.dataset.was = to;
+  }
+  form.querySelectorAll("select.step-place").forEach(function (s) { s.dataset.was = place(s); });
+
   function changed(event) {
     var box = event.target.closest("fieldset[data-question]");
     if (!box) return;
+    if (event.target.matches && event.target.matches("select.step-place")) swap(event.target, box);
     var id = box.dataset.question, st = states[id] || (states[id] = {box: box});
     st.dirty = true;
     clearTimeout(st.timer);
