@@ -8,6 +8,7 @@ offering a field, not only when the view stops reading it.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -248,3 +249,16 @@ def publishable_module(client, slug: str, *, marker: str = "") -> None:
     )
     assert add_lesson(client, slug, lesson).status_code == 302
     assert add_question(client, slug, single_choice_fields("first-question")).status_code == 302
+
+
+# The site's own scripts: static files of its own (answer saving, listen-aloud, offline),
+# with no inline code; only their data- attributes carry translated words.
+OWN_SCRIPT = re.compile(
+    r'<script src="/(?:offline/)?static/[\w/-]+\.js(?:\?v=\w+)?"[^>]*></script>'
+)
+
+
+def without_own_scripts(html: str) -> tuple[str, list[str]]:
+    """The page with the site's own script tags taken out, and the files they load."""
+    files = [re.search(r'src="([^"?]+)', tag).group(1) for tag in OWN_SCRIPT.findall(html)]
+    return OWN_SCRIPT.sub("", html), files

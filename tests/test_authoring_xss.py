@@ -20,6 +20,7 @@ from tests.authoring_helpers import (
     post_button,
     publish,
     signed_in,
+    without_own_scripts,
 )
 from tests.factories import answer_values
 
@@ -72,19 +73,6 @@ class _Active(HTMLParser):
                 "vbscript",
             ):
                 self.found.append(f"{tag} {name}={value}")
-
-
-# The site's own scripts: static files of its own (answer saving, listen-aloud, offline),
-# with no inline code; only their data- attributes carry translated words.
-OWN_SCRIPT = re.compile(
-    r'<script src="/(?:offline/)?static/[\w/-]+\.js(?:\?v=\w+)?"[^>]*></script>'
-)
-
-
-def without_own_scripts(html: str) -> tuple[str, list[str]]:
-    """The page with the site's own script tags taken out, and the files they load."""
-    files = [re.search(r'src="([^"?]+)', tag).group(1) for tag in OWN_SCRIPT.findall(html)]
-    return OWN_SCRIPT.sub("", html), files
 
 
 def assert_inert(html: str) -> None:

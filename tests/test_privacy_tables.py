@@ -138,6 +138,7 @@ def test_does_deletion_leave_no_personal_row_in_any_table_that_refers_to_a_perso
         _add_notification_rows(uid)
         add_session_rows(uid, module.id)
         add_pending_file_rows(uid, area.id)
+        add_offline_receipt(uid)
         db.session.commit()
         for table, column in person_columns():
             if (table, column) == ("user_account", "id"):
@@ -178,6 +179,13 @@ def add_pending_file_rows(uid: int, area_id: int) -> None:
 
     db.session.add(ExportJob(user_id=uid, area_id=area_id, table="learners", fmt="csv"))
     db.session.add(PendingImport(token="t" * 32, owner_id=uid, rows="[]"))
+
+
+def add_offline_receipt(uid: int) -> None:
+    """The receipt of a lesson the person marked done offline."""
+    from learnapp.offline.models import OfflineAction
+
+    db.session.add(OfflineAction(user_id=uid, client_id="c" * 32, kind="lesson_done"))
 
 
 def add_session_rows(uid: int, module_id: int) -> None:

@@ -64,6 +64,7 @@ HANDLED: dict[tuple[str, str], str] = {
     ("session_mark_receipt", "user_id"): "deleted",
     ("export_job", "user_id"): "deleted (report files name people)",
     ("pending_import", "owner_id"): "deleted (uploaded rows name people)",
+    ("offline_action", "user_id"): "deleted",
 }
 
 # Never a valid username (they start with a letter or digit), so nobody can claim it.
@@ -84,6 +85,12 @@ def _delete_pending_files(person: User) -> None:
 
     db.session.execute(delete(ExportJob).where(ExportJob.user_id == person.id))
     db.session.execute(delete(PendingImport).where(PendingImport.owner_id == person.id))
+
+
+def _delete_offline_receipts(person: User) -> None:
+    from learnapp.offline.models import OfflineAction
+
+    db.session.execute(delete(OfflineAction).where(OfflineAction.user_id == person.id))
 
 
 def is_removed(person: User | None) -> bool:
@@ -123,6 +130,7 @@ def delete_person(
     db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == person.id))
     _delete_notification_rows(person)
     _delete_pending_files(person)
+    _delete_offline_receipts(person)
     for table in (SessionSignup, SessionAttendance, SessionNotice, SessionMarkReceipt):
         db.session.execute(delete(table).where(table.user_id == person.id))
     db.session.expire(person, ["grants"])

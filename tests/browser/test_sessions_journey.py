@@ -98,7 +98,7 @@ def test_a_session_from_scheduling_to_completion_on_phones(world, live_server, b
     # The sign-in card's QR holds the sign-in address; typed here as the camera would.
     trainer.fill("input[name=who]", base + "/sign-in?u=learner")
     trainer.click("#register-form button[type=submit]")
-    expect(trainer.locator(".flash")).to_contain_text("Có mặt")
+    expect(trainer.locator(".flash-success")).to_contain_text("Có mặt")
     row = trainer.locator("tr[data-username=secretary01]")
     row.locator("button", has_text="Vắng").first.click()
     expect(trainer.locator("tr[data-username=secretary01]")).to_contain_text("Vắng")
