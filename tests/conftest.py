@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import jinja2
@@ -13,6 +14,7 @@ import jinja2.bccache
 import pytest
 from flask import Flask
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import text
 
 from learnapp import config, create_app, db
 from learnapp.extensions import limiter
@@ -177,11 +179,38 @@ def app(request: pytest.FixtureRequest, databases: Databases, tmp_path: Path):
     application.config.update(saved_settings)
     if connection is not None:
         transaction.rollback()
+        if connection.dialect.name == "postgresql":
+            _end_transactions_left_open(connection, request.node.nodeid)
         connection.close()
     if not shared:
         engine.dispose()
     if real:
         databases.discard(url)
+
+
+def _end_transactions_left_open(connection, test: str) -> None:
+    """End what a test left open on another connection to the shared rollback database.
+
+    Each test's rows are written with the same ids (worlds are copied as rows), so a
+    transaction some code left open would make every later test on this worker wait on
+    its rows until the timeout. It is ended here, and the test named in the warnings.
+    """
+    left = connection.execute(
+        text(
+            "SELECT pid, left(query, 300) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state LIKE 'idle in transaction%'"
+        )
+    ).all()
+    for pid, _query in left:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    connection.commit()
+    if left:
+        warnings.warn(
+            f"{test} left {len(left)} transaction(s) open on another connection; "
+            f"last statements: {[query for _pid, query in left]}",
+            stacklevel=1,
+        )
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ REVALIDATED_PAGES = {"learn.module", "learn.lesson", "learn.job_aid"}
 
 # What the worker stores on install: what a learner's pages use. The trainers' editor
 # script and the print sheet are fetched when used and stored then.
-PRECACHED = ("css/app.css", "js/app.js", "js/quiz.js")
+PRECACHED = ("css/app.css", "js/app.js", "js/quiz.js", "js/listen.js")
 
 
 @cache

@@ -58,6 +58,41 @@ def live_server(demo):
         server.server_close()
 
 
+class StoppableServer:
+    """The test app on one fixed port that can be stopped and started again."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = None
+        self.thread = None
+        self.port = 0
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+        self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def server(demo):
+    running = StoppableServer(demo)
+    running.start()
+    yield running
+    if running.server is not None:
+        running.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

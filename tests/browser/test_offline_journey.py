@@ -6,12 +6,10 @@ also cuts the service worker's own requests."""
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from learnapp import db
 from learnapp.models import LessonProgress, QuizAttempt
@@ -29,41 +27,6 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-class StoppableServer:
-    """The test app on one fixed port that can be stopped and started again."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.server = None
-        self.thread = None
-        self.port = 0
-
-    def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
-        self.server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def server(demo):
-    running = StoppableServer(demo)
-    running.start()
-    yield running
-    if running.server is not None:
-        running.stop()
 
 
 def lesson_paths(app) -> list[str]:

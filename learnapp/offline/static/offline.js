@@ -88,6 +88,8 @@
         (answers[input.name] = answers[input.name] || []).push(input.value);
       });
       enqueue({ type: "quiz_submit", attempt: parseInt(quiz[1], 10), answers: answers });
+      // The queue holds them now; quiz.js's copy would only be put back on a closed attempt.
+      localStorage.removeItem("quiz:answers:" + form.dataset.saveUrl);
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
       var note = document.createElement("p"); note.className = "flash flash-info";
       note.setAttribute("role", "status"); note.textContent = d.queued; form.appendChild(note);
@@ -96,6 +98,9 @@
 
   function clearStore() {
     localStorage.removeItem(MODS);
+    Object.keys(localStorage).forEach(function (key) {
+      if (key.indexOf("quiz:answers:") === 0) localStorage.removeItem(key);
+    });
     return caches.keys().then(function (names) {
       return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; })
         .map(function (n) { return caches.delete(n); }));
@@ -173,6 +178,19 @@
     }
   }
 
+  // An attempt at a downloaded module's quiz is stored too, so it can be reopened and
+  // finished without a network (its answers come back from quiz.js's copy).
+  function storeAttempt() {
+    var quizForm = document.querySelector("form.quiz[data-offline-ok][data-module]");
+    if (!quizForm || !read(MODS, {})[quizForm.dataset.module]) return;
+    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok || r.redirected) return;
+      return caches.open(PREFIX + "attempts").then(function (cache) {
+        return cache.put(location.pathname, r);
+      });
+    }).catch(function () {});
+  }
+
   // A downloaded module whose published version changed is fetched again, quietly.
   function refreshStale() {
     var mods = read(MODS, {});
@@ -189,6 +207,8 @@
   window.addEventListener("load", function () {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     showBanner();
-    if (navigator.onLine && !document.querySelector("main[data-offline]")) { sync(); refreshStale(); }
+    if (navigator.onLine && !document.querySelector("main[data-offline]")) {
+      sync(); refreshStale(); storeAttempt();
+    }
   });
 })();

@@ -40,6 +40,16 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
+  if (url.pathname.indexOf("/media/") === 0) {
+    // Pictures and recordings: from the server when it answers, else from a module the
+    // learner downloaded.
+    event.respondWith(fetch(request).catch(function () {
+      return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+        return hit || Response.error();
+      });
+    }));
+    return;
+  }
   if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/offline/static/") === 0) {
     // Asset URLs carry their content hash, so a stored copy is always the right one.
     event.respondWith(

@@ -5,6 +5,28 @@
   if (!form || !window.fetch) return;
   var d = form.dataset, token = form.elements.csrf_token.value;
   var summary = form.querySelector(".save-summary"), states = {};
+  // The phone also keeps the answers it was given, so a page reloaded without a network
+  // (from the offline store) shows them again; kept as long as an offline submit counts.
+  var KEPT = "quiz:answers:", KEY = KEPT + d.saveUrl, KEEP_MS = 8 * 864e5;
+
+  function fields(box) {
+    return Array.prototype.filter.call(box.querySelectorAll("input, select"), function (input) {
+      return input.tagName === "SELECT" || /^(radio|checkbox|text)$/.test(input.type);
+    });
+  }
+  function snapshot(box) {
+    return fields(box).map(function (input) {
+      return input.tagName === "SELECT" || input.type === "text" ? input.value : input.checked;
+    });
+  }
+  function kept() {
+    try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
+  }
+  function keep(id) {
+    var all = kept();
+    all[id] = {v: snapshot(states[id].box), t: Date.now()};
+    try { localStorage.setItem(KEY, JSON.stringify(all)); } catch (e) { /* full: the server copy stays */ }
+  }
 
   function show(st, text) {
     if (!st.note) {
@@ -33,7 +55,7 @@
     var data = new FormData();
     data.append("csrf_token", token);
     data.append("question", id);
-    st.box.querySelectorAll("input, select").forEach(function (input) {
+    fields(st.box).forEach(function (input) {
       if (input.tagName === "SELECT") {
         if (input.value) data.append(input.name, input.value);
       } else if (input.type === "text" || input.checked) {
@@ -92,6 +114,7 @@
     if (event.target.matches && event.target.matches("select.step-place")) swap(event.target, box);
     var id = box.dataset.question, st = states[id] || (states[id] = {box: box});
     st.dirty = true;
+    keep(id);
     clearTimeout(st.timer);
     if (event.type === "input") {
       st.timer = setTimeout(send, 800, id);
@@ -100,6 +123,34 @@
       send(id);
     }
   }
+
+  // Answers the phone kept that this page does not show (it came from the offline store,
+  // or they were given offline) are put back and sent; old attempts' copies are dropped.
+  function restore() {
+    Object.keys(localStorage).forEach(function (key) {
+      if (key.indexOf(KEPT) !== 0 || key === KEY) return;
+      var newest = 0;
+      try {
+        var all = JSON.parse(localStorage.getItem(key)) || {};
+        Object.keys(all).forEach(function (id) { newest = Math.max(newest, all[id].t || 0); });
+      } catch (e) { /* unreadable: dropped below */ }
+      if (Date.now() - newest > KEEP_MS) localStorage.removeItem(key);
+    });
+    var all = kept();
+    Object.keys(all).forEach(function (id) {
+      var box = form.querySelector('fieldset[data-question="' + id + '"]'), v = all[id].v;
+      if (!box || JSON.stringify(snapshot(box)) === JSON.stringify(v)) return;
+      fields(box).forEach(function (input, i) {
+        if (input.tagName === "SELECT" || input.type === "text") input.value = v[i] || "";
+        else input.checked = !!v[i];
+      });
+      box.querySelectorAll("select.step-place").forEach(function (s) { s.dataset.was = place(s); });
+      states[id] = {box: box, dirty: true};
+      if (navigator.onLine) send(id);
+    });
+    tally();
+  }
+  restore();
 
   form.addEventListener("change", changed);
   form.addEventListener("input", function (e) { if (e.target.type === "text") changed(e); });
