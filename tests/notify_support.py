@@ -21,8 +21,8 @@ from learnapp.notify.models import Notification
 from tests.factories import import_into, write_module
 
 SLUG = "test-module"
-# Monday 8 December 2026, 09:00 in Vietnam (02:00 UTC): inside the SMS day.
-MONDAY_9AM = datetime(2026, 12, 8, 2, 0)
+# Tuesday 8 December 2026, 09:00 in Vietnam (02:00 UTC): inside the SMS day.
+TUESDAY_9AM = datetime(2026, 12, 8, 2, 0)
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def vn(moment: datetime) -> date:
     return (moment + timedelta(hours=7)).date()
 
 
-def set_up_world(app, tmp_path: Path, *, due_in_days: int, at: datetime = MONDAY_9AM):
+def set_up_world(app, tmp_path: Path, *, due_in_days: int, at: datetime = TUESDAY_9AM):
     """Import a module, require it of the whole province with a due date relative to the
     clock's day, and install a clock fixed at `at`. Returns the clock."""
     write_module(tmp_path / "courses", SLUG)

@@ -14,7 +14,7 @@ from learnapp.models import User
 from learnapp.notify import planning, sender
 from learnapp.notify.models import Channel, Kind, Notification, NotificationSetting, Status
 from tests.notify_support import (  # noqa: F401  (the fixture)
-    MONDAY_9AM,
+    TUESDAY_9AM,
     FakeGateway,
     _clock_back_to_the_system,
     closed_port_url,
@@ -82,7 +82,7 @@ def test_is_a_gateway_error_retried_with_growing_waits_then_sent(app, tmp_path, 
     cycle(app)
     row = learner_sms(app)
     assert (row.status, row.attempts) == (Status.PENDING, 1)
-    assert row.next_attempt_at == MONDAY_9AM + timedelta(seconds=60)
+    assert row.next_attempt_at == TUESDAY_9AM + timedelta(seconds=60)
     fixed.advance(seconds=59)
     cycle(app)
     assert learner_sms(app).attempts == 1  # not yet

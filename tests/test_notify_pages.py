@@ -15,7 +15,7 @@ from learnapp.notify import planning, sender
 from learnapp.notify.models import CallRecord, Channel, NotificationSetting, Status
 from tests.conftest import post
 from tests.notify_support import (  # noqa: F401  (the fixture)
-    MONDAY_9AM,
+    TUESDAY_9AM,
     _clock_back_to_the_system,
     closed_port_url,
     outbox,
@@ -215,7 +215,7 @@ def call_form(app, username: str, **overrides) -> dict:
         uid = db.session.scalar(select(User.id).where(User.username == username))
     return {
         "user_id": str(uid),
-        "called_on": vn(MONDAY_9AM).isoformat(),
+        "called_on": vn(TUESDAY_9AM).isoformat(),
         "outcome": "no_answer",
         "note": "gọi lại thứ Năm",
         **overrides,
@@ -239,13 +239,13 @@ def test_is_a_call_recorded_and_kept_in_the_audit_log(app, client, auth, tmp_pat
     assert (call.outcome.value, call.note, call.called_on) == (
         "no_answer",
         "gọi lại thứ Năm",
-        vn(MONDAY_9AM),
+        vn(TUESDAY_9AM),
     )
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "call_recorded"))
         assert (
             event.detail
-            == f"called on {vn(MONDAY_9AM).isoformat()}, outcome: no_answer; gọi lại thứ Năm"
+            == f"called on {vn(TUESDAY_9AM).isoformat()}, outcome: no_answer; gọi lại thứ Năm"
         )
     page = client.get(f"/calls/{commune}").get_data(as_text=True)
     assert "Không nghe máy" in page
@@ -254,9 +254,9 @@ def test_is_a_call_recorded_and_kept_in_the_audit_log(app, client, auth, tmp_pat
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"called_on": (vn(MONDAY_9AM) + timedelta(days=1)).isoformat()},
+        {"called_on": (vn(TUESDAY_9AM) + timedelta(days=1)).isoformat()},
         {"called_on": "hôm qua"},
-        {"called_on": (vn(MONDAY_9AM) - timedelta(days=61)).isoformat()},
+        {"called_on": (vn(TUESDAY_9AM) - timedelta(days=61)).isoformat()},
         {"outcome": "shouted"},
         {"user_id": "abc"},
         {"note": "x" * 301},

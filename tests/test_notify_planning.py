@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from learnapp.notify.messages import compose, fits_one_sms, strip_marks
 from learnapp.notify.models import Channel, Kind, NotificationSetting
 from learnapp.notify.phones import to_e164
 from tests.notify_support import (  # noqa: F401  (the fixture)
-    MONDAY_9AM,
+    TUESDAY_9AM,
     _clock_back_to_the_system,
     outbox,
     set_up_world,
@@ -45,12 +45,12 @@ def test_does_every_message_fit_one_sms_even_with_a_long_title(app, kind, locale
             Channel.SMS,
             title=title,
             link=link,
-            due_on=vn(MONDAY_9AM),
+            due_on=vn(TUESDAY_9AM),
             done=12,
             overdue=340,
             calls=25,
         )
-        zalo = compose(kind, locale, Channel.ZALO, title=title, link=link, due_on=vn(MONDAY_9AM))
+        zalo = compose(kind, locale, Channel.ZALO, title=title, link=link, due_on=vn(TUESDAY_9AM))
     assert sms.isascii() and len(sms) <= 160 and fits_one_sms(sms)
     assert sms.endswith(link) and link in zalo
     assert len(strip_marks(zalo)) <= 160
@@ -123,7 +123,7 @@ def test_is_a_new_requirement_announced_once_in_the_persons_language(app, tmp_pa
     app.config.update(SMS_ONLY)
     set_up_world(app, tmp_path, due_in_days=30)
     with app.app_context():
-        db.session.execute(Assignment.__table__.update().values(created_at=MONDAY_9AM))
+        db.session.execute(Assignment.__table__.update().values(created_at=TUESDAY_9AM))
         db.session.scalar(select(User).where(User.username == "learner")).locale = "en"
         db.session.commit()
     plan(app)
@@ -177,6 +177,24 @@ def test_does_a_committee_member_get_a_weekly_digest_of_their_area(app, tmp_path
     assert len(outbox(app, username="committee", kind=Kind.DIGEST)) == 2
 
 
+def test_is_the_digest_sent_once_at_the_start_of_the_week_whatever_day_sending_began(app, tmp_path):
+    app.config.update({"NOTIFY_CHANNELS": "email,print"})
+    # Sunday 13 December 2026, 09:00 in Vietnam: the last day of an ISO week.
+    fixed = set_up_world(app, tmp_path, due_in_days=-20, at=datetime(2026, 12, 13, 2, 0))
+    with app.app_context():
+        committee = db.session.scalar(select(User).where(User.username == "committee"))
+        db.session.add(NotificationSetting(user_id=committee.id, email="c@example.vn"))
+        db.session.commit()
+    sent_on = []
+    for _day in range(10):  # Sunday to the Tuesday a week later
+        before = len(outbox(app, username="committee", kind=Kind.DIGEST))
+        plan(app)
+        if len(outbox(app, username="committee", kind=Kind.DIGEST)) > before:
+            sent_on.append(fixed.now().strftime("%a %d"))
+        fixed.advance(days=1)
+    assert sent_on == ["Mon 14", "Mon 21"]
+
+
 def test_does_escalation_wait_for_the_assignments_own_number_of_days(app, tmp_path):
     fixed = set_up_world(app, tmp_path, due_in_days=-5)
     with app.app_context():
@@ -225,7 +243,7 @@ def test_does_a_new_module_due_within_a_week_get_its_news_then_its_due_day(app, 
     app.config.update(SMS_ONLY)
     fixed = set_up_world(app, tmp_path, due_in_days=3)
     with app.app_context():
-        db.session.execute(Assignment.__table__.update().values(created_at=MONDAY_9AM))
+        db.session.execute(Assignment.__table__.update().values(created_at=TUESDAY_9AM))
         db.session.commit()
     for _day in range(4):
         plan(app)

@@ -190,7 +190,16 @@ def _plan_learners(report: PlanReport, now: datetime, today: date) -> None:
             )
 
 
+# Committees read the digest at the start of the working week: it is planned on Monday,
+# or on the sender's first run up to Wednesday when it did not run on Monday. A sender
+# first started on a Sunday so waits a day rather than sending that day and again on
+# Monday, and a week whose Monday to Wednesday passed without a run has no digest.
+DIGEST_LAST_WEEKDAY = 2  # Wednesday
+
+
 def _plan_digests(report: PlanReport, now: datetime, today: date) -> None:
+    if today.weekday() > DIGEST_LAST_WEEKDAY:
+        return
     iso = today.isocalendar()
     start = week_start(today)
     grants = db.session.execute(
