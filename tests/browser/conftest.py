@@ -105,15 +105,23 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def phone(browser):
-    """A fresh 360x740 phone whose browser prefers Vietnamese."""
+def phone_context(browser, *, timeout_ms: int | None = 10_000, **options):
+    """A 360x740 browser context that prefers Vietnamese, like a learner's phone."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740},
         locale="vi-VN",
         extra_http_headers={"Accept-Language": "vi"},
+        **options,
     )
-    context.set_default_timeout(10_000)
+    if timeout_ms is not None:
+        context.set_default_timeout(timeout_ms)
+    return context
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh 360x740 phone whose browser prefers Vietnamese."""
+    context = phone_context(browser)
     page = context.new_page()
     yield page
     context.close()

@@ -38,11 +38,9 @@ def lesson_paths(app) -> list[str]:
         return [f"/m/{MODULE}/{lesson.slug}" for lesson in active_lessons(module)]
 
 
-def go_offline_with_a_downloaded_module(app, server, phone) -> tuple[int, list[str]]:
-    import_into(app, COURSES)
-    phone.on("dialog", lambda dialog: dialog.accept())
-    sign_in(phone, server.url)
-    phone.goto(server.url + f"/m/{MODULE}")
+def download(phone, base: str, slug: str) -> None:
+    """Download a module for offline use from its page, once the worker is running."""
+    phone.goto(base + f"/m/{slug}")
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     phone.reload()
     box = phone.locator("[data-offline-module]")
@@ -50,6 +48,13 @@ def go_offline_with_a_downloaded_module(app, server, phone) -> tuple[int, list[s
     box.locator("[data-download]").click()
     expect(box.locator("[data-state]")).to_contain_text("KB", timeout=20_000)
     expect(box.locator("[data-remove]")).to_be_visible()
+
+
+def go_offline_with_a_downloaded_module(app, server, phone) -> tuple[int, list[str]]:
+    import_into(app, COURSES)
+    phone.on("dialog", lambda dialog: dialog.accept())
+    sign_in(phone, server.url)
+    download(phone, server.url, MODULE)
 
     # The quiz is started online: questions and their order come from the server.
     phone.goto(server.url + f"/m/{MODULE}/quiz")

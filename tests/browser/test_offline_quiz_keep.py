@@ -15,36 +15,17 @@ import pytest
 from learnapp import db
 from learnapp.models import QuizAttempt
 from tests.browser.conftest import sign_in
+from tests.browser.test_learner_journey import give_answers
 from tests.browser.test_offline_journey import (
     COURSES,
     MODULE,
+    download,
     expect,
     wait_for_empty_queue,
 )
 from tests.factories import answer_values, import_into
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
-
-
-def download(phone, base: str, slug: str) -> None:
-    phone.goto(base + f"/m/{slug}")
-    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    phone.reload()
-    box = phone.locator("[data-offline-module]")
-    expect(box).to_be_visible()
-    box.locator("[data-download]").click()
-    expect(box.locator("[data-state]")).to_contain_text("KB", timeout=20_000)
-    expect(box.locator("[data-remove]")).to_be_visible()
-
-
-def give(phone, values: dict[str, list[str]]) -> None:
-    for name, chosen in values.items():
-        inputs = phone.locator(f"input[name={name}]")
-        if inputs.first.get_attribute("type") == "text":
-            inputs.fill(chosen[0])
-        else:
-            for value in chosen:
-                phone.check(f"input[name={name}][value='{value}']")
 
 
 def shown(phone, values: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -84,11 +65,11 @@ def test_do_answers_given_offline_survive_a_reload_and_reach_the_server_once(dem
     rest = {n: values[n] for n in names[5:]}
 
     server.stop()
-    give(phone, first)
+    give_answers(phone, first)
     phone.reload()
     expect(phone.locator("main[data-offline]")).to_have_count(1)
     assert shown(phone, first) == first
-    give(phone, rest)
+    give_answers(phone, rest)
     phone.locator("form.quiz button[type=submit]").first.click()
     expect(phone.locator("form.quiz .flash-info")).to_be_visible()
     assert (

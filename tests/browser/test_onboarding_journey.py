@@ -9,7 +9,7 @@ import pytest
 
 from tests.admin_support import add_learners
 from tests.admin_support import area_id as area_named
-from tests.browser.conftest import fits_phone, sign_in
+from tests.browser.conftest import fits_phone, phone_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,11 +56,7 @@ def test_can_an_admin_print_a_villages_cards_and_a_secretary_sign_in_with_one(
     phone.emulate_media(media="screen")
 
     # The secretary, on their own phone, follows the card's QR link and signs in.
-    secretary = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="vi-VN",
-        extra_http_headers={"Accept-Language": "vi"},
-    ).new_page()
+    secretary = phone_context(browser, timeout_ms=None).new_page()
     try:
         secretary.goto(f"{live_server}/sign-in?u={username}")
         expect(secretary.locator("input[name=identifier]")).to_have_value(username)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import AttemptStatus, Question, QuizAttempt, SavedAnswer
-from tests.browser.conftest import fits_phone, sign_in
+from tests.browser.conftest import fits_phone, phone_context, sign_in
 from tests.factories import import_into, module_settings, write_module
 
 pytestmark = pytest.mark.browser
@@ -45,13 +45,7 @@ def order_course(demo, tmp_path):
 
 @pytest.fixture
 def phone_without_js(browser):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="vi-VN",
-        extra_http_headers={"Accept-Language": "vi"},
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(10_000)
+    context = phone_context(browser, java_script_enabled=False)
     yield context.new_page()
     context.close()
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from learnapp import db
 from learnapp.models import AttemptStatus, QuizAttempt, SavedAnswer
-from tests.browser.conftest import fits_phone
+from tests.browser.conftest import fits_phone, phone_context
 from tests.factories import answer_values, import_into
 
 pytestmark = pytest.mark.browser
@@ -136,13 +136,7 @@ def test_does_a_blank_submit_ask_first(demo, live_server, phone):
 
 
 def test_does_the_save_button_keep_answers_without_javascript(demo, live_server, browser):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="vi-VN",
-        java_script_enabled=False,
-        extra_http_headers={"Accept-Language": "vi"},
-    )
-    context.set_default_timeout(10_000)
+    context = phone_context(browser, java_script_enabled=False)
     phone = context.new_page()
     try:
         attempt_id = sign_in_and_start(phone, live_server, demo)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from learnapp import db
 from learnapp.models import Requirement, TrainingSession
 from learnapp.sessions import services
-from tests.browser.conftest import fits_phone, sign_in
+from tests.browser.conftest import fits_phone, phone_context, sign_in
 from tests.reports_support import do_lessons
 from tests.sessions_support import SLUG, area, import_module, module, require, user
 
@@ -41,12 +41,7 @@ def world(demo, tmp_path):
 
 
 def new_phone(browser):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="vi-VN",
-        extra_http_headers={"Accept-Language": "vi"},
-    )
-    context.set_default_timeout(10_000)
+    context = phone_context(browser)
     return context, context.new_page()
 
 
