@@ -65,15 +65,20 @@
     var quiz = form.matches("form.quiz[data-offline-ok]") && action.match(/^\/quiz\/attempts\/(\d+)$/);
     if (form.matches("[data-sign-out]")) { event.preventDefault(); return signOut(form); }
     if ((!done && !quiz) || form.dataset.passing) return;
-    // navigator.onLine stays true when only the server is out of reach: ask it.
     event.preventDefault();
     var submitter = event.submitter;
-    fetch("/manifest.webmanifest", { method: "HEAD", cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error("down");
+    reachable().then(function (up) {
+      if (!up) return keep(form, done, quiz);
       form.dataset.passing = "1";
       form.requestSubmit(submitter);
-    }).catch(function () { keep(form, done, quiz); });
+    });
   });
+
+  // navigator.onLine stays true when only the server is out of reach: ask it.
+  function reachable() {
+    return fetch("/manifest.webmanifest", { method: "HEAD", cache: "no-store" })
+      .then(function (r) { return r.ok; }, function () { return false; });
+  }
 
   function keep(form, done, quiz) {
     if (done) {
@@ -107,9 +112,35 @@
     });
   }
   // Sign-out sends the queue first; a queue that cannot be sent stays under this
-  // account's id for its next sign-in. The stored pages go either way.
+  // account's id for its next sign-in. The stored pages go either way. Without a
+  // network the sign-out itself waits in the store, and the service worker sends it
+  // before any other request once the server answers: until then the cookie is still
+  // valid on the server, and the next page must not be shown with it.
   function signOut(form) {
-    sync().then(clearStore).catch(function () {}).then(function () { form.submit(); });
+    reachable().then(function (up) {
+      if (up) {
+        return sync().then(clearStore).catch(function () {}).then(function () { form.submit(); });
+      }
+      return keepSignOut(form).then(clearStore).catch(function () {}).then(signedOutHere);
+    });
+  }
+  function keepSignOut(form) {
+    var body = new URLSearchParams(new FormData(form)).toString();
+    return caches.open("pending-sign-out").then(function (cache) {
+      return cache.put("/sign-out", new Response(body));
+    }).then(function () {
+      var worker = navigator.serviceWorker.controller;
+      if (worker) worker.postMessage("sign-out-pending");
+    });
+  }
+  function signedOutHere() {
+    var nav = document.querySelector(".top-nav"), main = document.getElementById("main");
+    if (nav) nav.remove();
+    if (!main) return;
+    main.textContent = "";
+    var note = document.createElement("p");
+    note.className = "flash flash-info"; note.setAttribute("role", "status");
+    note.textContent = d.signedOut; main.appendChild(note);
   }
 
   // Download for offline, on the module page.
@@ -122,27 +153,40 @@
     box.querySelector("[data-remove]").hidden = !mine;
     box.querySelector("[data-state]").textContent = mine ? d.stored.replace("{s}", kb(mine.bytes)) : "";
   }
+  // Each version of a module is stored under a name of its own: a refresh that fails
+  // (a full phone, a lost network) leaves the copy before it whole, and a download that
+  // fails leaves nothing behind.
+  function copiesOf(slug, keep) {
+    return caches.keys().then(function (names) {
+      return names.filter(function (n) {
+        return n !== keep && (n === PREFIX + slug || n.indexOf(PREFIX + slug + "@") === 0);
+      });
+    });
+  }
+  function dropAll(names) {
+    return Promise.all(names.map(function (n) { return caches.delete(n); }));
+  }
   function download(slug, ask) {
     return fetch("/offline/modules/" + slug + ".json", { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error("list"); return r.json(); })
       .then(function (list) {
         if (ask && !confirm(d.ask.replace("{s}", kb(list.bytes)))) return;
-        var name = PREFIX + slug;
-        return caches.delete(name).then(function () { return caches.open(name); })
+        var name = PREFIX + slug + "@" + list.version;
+        return caches.open(name)
           .then(function (cache) { return cache.addAll(list.urls); })
           .then(function () {
             var mods = read(MODS, {}); mods[slug] = { version: list.version, bytes: list.bytes };
             write(MODS, mods);
           })
           .catch(function (error) {
-            caches.delete(name);
-            throw error;
-          });
+            return caches.delete(name).then(function () { throw error; });
+          })
+          .then(function () { return copiesOf(slug, name).then(dropAll); });
       });
   }
   function remove(slug) {
     var mods = read(MODS, {}); delete mods[slug]; write(MODS, mods);
-    return caches.delete(PREFIX + slug);
+    return copiesOf(slug, null).then(dropAll);
   }
   if (box) {
     box.querySelector("[data-download]").addEventListener("click", function () {
