@@ -32,9 +32,16 @@ bp = Blueprint(
 # everything else about a person stays `no-store` (account, admin, reports, home).
 REVALIDATED_PAGES = {"learn.module", "learn.lesson", "learn.job_aid"}
 
-# What the worker stores on install: what a learner's pages use. The trainers' editor
-# script and the print sheet are fetched when used and stored then.
-PRECACHED = ("css/app.css", "js/app.js", "js/quiz.js", "js/listen.js")
+# What the worker stores on install: every script and style sheet of the site (a few KB
+# compressed in all), so a page opened from the offline store never lacks one, whichever
+# page it is, and a script added later is stored without anyone remembering to list it.
+PRECACHED_FOLDERS = ("css", "js")
+
+
+def _precached_names() -> list[str]:
+    return sorted(
+        name for name in _static_digest()[1] if name.split("/", 1)[0] in PRECACHED_FOLDERS
+    )
 
 
 @cache
@@ -58,7 +65,7 @@ def static_version() -> str:
 def _precached_urls() -> list[str]:
     # The same versioned URLs the pages use (asset_url), so the stored copies are hits.
     asset_url = current_app.jinja_env.globals["asset_url"]
-    urls = [asset_url(name) for name in PRECACHED]
+    urls = [asset_url(name) for name in _precached_names()]
     urls.append(url_for("offline.static", filename="offline.js"))
     urls.append(url_for("offline.static", filename="icon-192.png"))
     return urls

