@@ -11,8 +11,8 @@ from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from learnapp import cache, db, errors, ids
 from learnapp import config as config_module
-from learnapp import db, errors, ids
 from learnapp.extensions import babel, csrf, limiter, login_manager
 from learnapp.i18n import LANGUAGE_NAMES, select_locale
 from learnapp.models.base import utcnow, vietnam_time
@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _warn_about_settings(app)
     db.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -75,6 +75,11 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": LANGUAGES,
         "RATELIMIT_STORAGE_URI": env.get("LEARNAPP_RATELIMIT_STORAGE_URL", "memory://"),
+        # Redis for the stamps that tell every worker its copies in memory are current
+        # (learnapp.cache); empty: the stamps live in the database and each request
+        # loads its person from there.
+        "CACHE_URL": env.get("LEARNAPP_CACHE_URL", ""),
+        "CACHE_PREFIX": env.get("LEARNAPP_CACHE_PREFIX", "learnapp:"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # Failed sign-ins allowed per minute before 429. Per IP is looser because many
         # secretaries reach us through the same mobile-carrier address.

@@ -44,8 +44,9 @@ _worlds: dict[str, dict[str, list[dict]]] = {}
 
 
 # Derived rows: the commit after a copy recomputes them (the copy reaches every area),
-# and rows copied beside the recomputed ones would collide.
-_RECOMPUTED = {"area_progress", "area_module_progress"}
+# and rows copied beside the recomputed ones would collide; the cache stamp row comes
+# with the schema.
+_RECOMPUTED = {"area_progress", "area_module_progress", "cache_stamp"}
 
 
 def _rows_of_every_table() -> dict[str, list[dict]]:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learnapp import audit, db
 from learnapp.auth import common_passwords
+from learnapp.cache import people
 from learnapp.errors import DomainError
 from learnapp.models import Area, Role, RoleGrant, User
 from learnapp.models.base import utcnow
@@ -192,7 +193,7 @@ def load_user_for_session(user_id: str) -> User | None:
     if parsed is None:
         return None
     uid, version, _signed_in_at = parsed
-    user = db.session.get(User, uid)
+    user = people.load(uid)
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db, site_settings
+from learnapp.cache.content import published
 from learnapp.learn import certificate_codes, progress, requirements
 from learnapp.models import (
     Certificate,
@@ -67,23 +68,34 @@ def active_lessons(module: Module) -> list[Lesson]:
     return [lesson for lesson in module.lessons if not lesson.is_retired]
 
 
-def done_lesson_ids(user: User, module_ids: list[int] | None = None) -> set[int]:
+def done_lesson_ids(user: User, modules: list[Module] | None = None) -> set[int]:
+    """The lessons the user has done: all of them, or those of the given modules."""
     query = select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id)
-    if module_ids is not None:
-        query = query.join(Lesson, Lesson.id == LessonProgress.lesson_id).where(
-            Lesson.module_id.in_(module_ids)
+    if modules is not None:
+        # Lesson ids from the modules themselves (in memory for learner pages), so the
+        # learner's own rows are the only ones read.
+        query = query.where(
+            LessonProgress.lesson_id.in_([x.id for m in modules for x in m.lessons])
         )
     return set(db.session.scalars(query))
 
 
 def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
-    """Progress in each module, from a fixed number of queries whatever the count."""
+    """Progress in each module, from a fixed number of queries whatever the count.
+
+    Quizzes of published modules come from the content in memory; only those of other
+    modules (archived since) are read from the database.
+    """
     module_ids = [m.id for m in modules]
-    done = done_lesson_ids(user, module_ids)
-    quizzes = {
-        q.module_id: q
-        for q in db.session.scalars(select(Quiz).where(Quiz.module_id.in_(module_ids)))
-    }
+    done = done_lesson_ids(user, modules)
+    content = published()
+    quizzes = {mid: content.quizzes[mid] for mid in module_ids if mid in content.quizzes}
+    elsewhere = [mid for mid in module_ids if content.by_id(mid) is None]
+    if elsewhere:
+        quizzes.update(
+            (q.module_id, q)
+            for q in db.session.scalars(select(Quiz).where(Quiz.module_id.in_(elsewhere)))
+        )
     best = quiz_services.best_attempts(user, [q.id for q in quizzes.values()])
     certificates = {
         c.module_id: c

@@ -20,13 +20,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.content.published import published_module, published_modules
+from learnapp.cache.content import published
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.learn import services
 from learnapp.models import (
     AttemptStatus,
-    JobAid,
     Lesson,
     LessonProgress,
     Module,
@@ -41,7 +40,7 @@ bp = Blueprint("learn", __name__, template_folder="templates")
 
 
 def _module_or_404(slug: str) -> Module:
-    module = published_module(slug)
+    module = published().module(slug)
     if module is None:
         abort(404)
     return module
@@ -66,9 +65,10 @@ def help_page():
 @bp.get("/")
 @login_required
 def home():
-    modules = published_modules()
+    content = published()
+    modules = list(content.modules)
     states = services.ordered_for_learner(services.module_states(current_user, modules))
-    done = services.done_lesson_ids(current_user, [m.id for m in modules])
+    done = services.done_lesson_ids(current_user, modules)
     continue_to = None
     for state in states:
         if state.is_complete:
@@ -97,13 +97,10 @@ def home():
 @login_required
 def module(slug: str):
     module = _module_or_404(slug)
+    content = published()
     state = services.module_states(current_user, [module])[0]
-    done = services.done_lesson_ids(current_user, [module.id])
-    aids = db.session.scalars(
-        select(JobAid)
-        .where(JobAid.module_id == module.id, JobAid.is_retired.is_(False))
-        .order_by(JobAid.position)
-    ).all()
+    done = services.done_lesson_ids(current_user, [module])
+    aids = content.aids.get(module.id, ())
     quiz_summary = None
     if state.quiz is not None:
         from learnapp.quiz.services import summary
@@ -129,7 +126,7 @@ def lesson(slug: str, lesson_slug: str):
     lesson = _lesson_or_404(module, lesson_slug)
     lessons = services.active_lessons(module)
     index = lessons.index(lesson)
-    done = services.done_lesson_ids(current_user, [module.id])
+    done = services.done_lesson_ids(current_user, [module])
     return render_template(
         "learn/lesson.html",
         module=module,
@@ -171,11 +168,7 @@ def mark_done(slug: str, lesson_slug: str):
 @login_required
 def job_aid(slug: str, aid_slug: str):
     module = _module_or_404(slug)
-    aid = db.session.scalar(
-        select(JobAid).where(
-            JobAid.module_id == module.id, JobAid.slug == aid_slug, JobAid.is_retired.is_(False)
-        )
-    )
+    aid = published().aid(module.id, aid_slug)
     if aid is None:
         abort(404)
     language = content_language()

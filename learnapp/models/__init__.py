@@ -5,6 +5,7 @@ import learnapp.notify.models  # noqa: E402, F401, I001
 import learnapp.reports.models  # noqa: E402, F401, I001
 import learnapp.admin.models  # noqa: E402, F401, I001
 import learnapp.offline.models  # noqa: E402, F401, I001
+import learnapp.cache.models  # noqa: E402, F401, I001
 from learnapp.models.activity import AuditEvent
 from learnapp.models.authoring import MediaFile, ModuleDraft, ModuleVersion
 from learnapp.models.content import (

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learnapp import db
+from learnapp.cache.content import published
 from learnapp.errors import DomainError
 from learnapp.models import (
     AnswerChoice,
@@ -180,7 +181,14 @@ def start_attempt(
 def layout_questions(attempt: QuizAttempt) -> list[tuple[Question, list]]:
     """The attempt's questions in its order, each with its choices in its order."""
     ids = [qid for qid, _ in attempt.layout]
-    by_id = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    cached = published().questions
+    by_id = {qid: cached[qid] for qid in ids if qid in cached}
+    missing = [qid for qid in ids if qid not in by_id]
+    if missing:
+        # Questions of a module archived since the attempt began are read from the database.
+        by_id.update(
+            (q.id, q) for q in db.session.scalars(select(Question).where(Question.id.in_(missing)))
+        )
     result = []
     for qid, choice_ids in attempt.layout:
         question = by_id.get(qid)
@@ -372,24 +380,26 @@ def submit_attempt(
     db.session.refresh(attempt)
     saved = saved_answers(attempt)
     score = max_score = 0.0
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz = published().quiz_by_id(attempt.quiz_id) or db.session.get(Quiz, attempt.quiz_id)
+    rows, chosen = [], {}
     for question, choices in layout_questions(attempt):
         kind = kind_of(question)
         response = kind.parse(saved.get(question.id, []), [c.id for c in choices])
         fraction = kind.grade(question, response)
         max_score += question.points
         score += question.points * fraction
-        answer = AttemptAnswer(
-            question_id=question.id,
-            text_response=response.text,
-            score=question.points * fraction,
-            is_correct=fraction >= 1.0,
+        rows.append(
+            {
+                "attempt_id": attempt.id,
+                "question_id": question.id,
+                "text_response": response.text,
+                "score": question.points * fraction,
+                "is_correct": fraction >= 1.0,
+            }
         )
-        answer.chosen = [
-            AnswerChoice(choice_id=cid, position=place)
-            for cid, place in kind.answer_choices(response)
-        ]
-        attempt.answers.append(answer)
+        chosen[question.id] = kind.answer_choices(response)
+    _write_answers(rows, chosen)
+    db.session.expire(attempt, ["answers"])
     attempt.score = round(score, 4)
     attempt.max_score = max_score
     # Partial credits summed in floating point can land a hair below a whole number
@@ -399,6 +409,28 @@ def submit_attempt(
     # The learner's progress row is learn's to refresh, once per action (check_completion).
     db.session.flush()
     return attempt
+
+
+def _write_answers(rows: list[dict], chosen: dict[int, list[tuple[int, int | None]]]) -> None:
+    """The graded answers in one INSERT (its RETURNING names each answer's id), then the
+    choices they ticked in one more: a submit's writes do not grow with its questions."""
+    if not rows:
+        return
+    ids = dict(
+        db.session.execute(
+            insert(AttemptAnswer).returning(AttemptAnswer.question_id, AttemptAnswer.id),
+            rows,
+            # The ORM otherwise splits the rows by which values are None, one INSERT each.
+            execution_options={"render_nulls": True},
+        ).all()
+    )
+    picked = [
+        {"answer_id": ids[question_id], "choice_id": choice_id, "position": place}
+        for question_id, pairs in chosen.items()
+        for choice_id, place in pairs
+    ]
+    if picked:
+        db.session.execute(insert(AnswerChoice), picked, execution_options={"render_nulls": True})
 
 
 def best_attempts(user: User, quiz_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:

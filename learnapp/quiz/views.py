@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from learnapp import db
-from learnapp.content.published import published_module
+from learnapp.cache.content import published
 from learnapp.forms import ButtonForm
 from learnapp.i18n import content_language
 from learnapp.models import AttemptStatus, Module, Quiz, QuizAttempt
@@ -25,8 +25,9 @@ _ANSWER_FIELD = re.compile(r"q[0-9]{1,12}")
 
 
 def _quiz_or_404(slug: str) -> tuple[Module, Quiz]:
-    module = published_module(slug)
-    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id)) if module else None
+    content = published()
+    module = content.module(slug)
+    quiz = content.quiz_of(module.id) if module else None
     if module is None or quiz is None or not services.active_questions(quiz):
         abort(404)
     return module, quiz
@@ -44,8 +45,15 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+def _quiz_of(attempt: QuizAttempt) -> Quiz:
+    """The attempt's quiz: from the published content in memory, else (a module archived
+    since) from the database."""
+    quiz = published().quiz_by_id(attempt.quiz_id)
+    return quiz if quiz is not None else db.session.get(Quiz, attempt.quiz_id)
+
+
 def _module_of(attempt: QuizAttempt) -> Module:
-    return db.session.get(Quiz, attempt.quiz_id).module
+    return _quiz_of(attempt).module
 
 
 @bp.get("/m/<slug>/quiz")
@@ -274,7 +282,7 @@ def result(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.status != AttemptStatus.SUBMITTED:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz = _quiz_of(attempt)
     module = quiz.module
     answers = {a.question_id: a for a in attempt.answers}
     certificate = progress().certificate_for(current_user, module)
