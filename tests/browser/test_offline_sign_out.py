@@ -2,7 +2,8 @@
 (issue 17, item 6): a sign-out made offline clears the stored modules, keeps the queue for
 that account and ends the server session once the network returns, before any page is
 shown with the old cookie; a queue kept past the idle timeout is sent once, for its own
-account only, when that account signs in again."""
+account only, when that account signs in again, and that account's stored pages are not
+shown to the next one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
 from learnapp import db
@@ -146,6 +148,15 @@ def test_is_a_queue_kept_past_the_idle_timeout_sent_once_for_its_own_account_onl
     phone.wait_for_timeout(1000)
     expect(phone.locator("[data-offline-banner]")).to_be_hidden()
     assert queue_of(phone, other) == []
+    # Nor are the first account's stored pages, though its session ended without a sign-out.
+    server.stop()
+    # In a tab of its own, whose error page cannot race the next navigation.
+    tab = phone.context.new_page()
+    with pytest.raises(PlaywrightError):
+        tab.goto(server.url + paths[0])
+    tab.close()
+    server.start()
+    phone.goto(server.url + f"/m/{MODULE}")
     phone.locator("form[data-sign-out] button[type=submit]").click()
     phone.wait_for_url("**/sign-in*")
     assert done_and_received(demo, "learner") == (0, 0)

@@ -101,13 +101,23 @@
     }
   }
 
+  // The service worker answers offline only from this account's modules.
+  function markAccount() {
+    if (localStorage.getItem("offline:account") === uid) return;
+    caches.open("offline-account").then(function (cache) {
+      return cache.put("/account", new Response(uid));
+    }).then(function () { localStorage.setItem("offline:account", uid); }).catch(function () {});
+  }
   function clearStore() {
     localStorage.removeItem(MODS);
+    localStorage.removeItem("offline:account");
     Object.keys(localStorage).forEach(function (key) {
       if (key.indexOf("quiz:answers:") === 0) localStorage.removeItem(key);
     });
     return caches.keys().then(function (names) {
-      return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; })
+      return Promise.all(names.filter(function (n) {
+        return n.indexOf(PREFIX) === 0 || n === "offline-account";
+      })
         .map(function (n) { return caches.delete(n); }));
     });
   }
@@ -251,6 +261,7 @@
   window.addEventListener("load", function () {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     showBanner();
+    markAccount();
     if (navigator.onLine && !document.querySelector("main[data-offline]")) {
       sync(); refreshStale(); storeAttempt();
     }

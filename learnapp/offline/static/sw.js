@@ -62,9 +62,34 @@ function sendSignOut() {
   return signOutSending;
 }
 
+// Whose downloaded modules may answer: the account that last opened a page here
+// (offline.js writes it; sign-out deletes it). On a shared phone, another account's
+// stored pages are never shown, even when that account's session ran out without a
+// sign-out.
+var ACCOUNT_CACHE = "offline-account";
+
+function ownMatch(request) {
+  return caches.open(ACCOUNT_CACHE).then(function (cache) {
+    return cache.match("/account");
+  }).then(function (reply) { return reply ? reply.text() : ""; }).then(function (uid) {
+    if (!uid) { return undefined; }
+    var prefix = "module-u" + uid + "-";
+    return caches.keys().then(function (names) {
+      return names.filter(function (n) { return n.indexOf(prefix) === 0; })
+        .reduce(function (found, name) {
+          return found.then(function (hit) {
+            return hit || caches.open(name).then(function (cache) {
+              return cache.match(request, { ignoreSearch: true });
+            });
+          });
+        }, Promise.resolve(undefined));
+    });
+  });
+}
+
 // Offline, a page found in a downloaded module, marked so it shows the offline banner.
 function storedPage(request) {
-  return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+  return ownMatch(request).then(function (hit) {
     if (!hit) { return Response.error(); }
     return hit.text().then(function (html) {
       return new Response(html.replace('<main id="main">', '<main id="main" data-offline="1">'), {
@@ -77,7 +102,7 @@ function storedPage(request) {
 // A recording asked for by range (as <audio> does) gets the part it asked for, so the
 // player can seek in a stored copy as it does online.
 function storedMedia(request) {
-  return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+  return ownMatch(request).then(function (hit) {
     if (!hit) { return Response.error(); }
     var range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get("Range") || "");
     if (!range || hit.status !== 200) { return hit; }
