@@ -110,6 +110,11 @@ def _init_request_hooks(app: Flask) -> None:
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
         absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
         if now - seen_at > idle or now - signed_in_at > absolute:
+            if request.endpoint == "auth.sign_out" and request.method == "POST":
+                # A sign-out the phone kept while offline may arrive after the timeout:
+                # it still ends every session of the account, keep-me-signed-in included,
+                # which the timeout alone would not.
+                return None
             logout_user()
             # logout_user marks the remember-me cookie for deletion; keep that through clear().
             forget, locale = session.get("_remember"), session.get("locale")

@@ -519,6 +519,22 @@ def test_does_an_idle_session_end_after_the_idle_timeout(demo, client):
     assert not is_signed_in(client)
 
 
+def test_does_a_sign_out_sent_after_the_idle_timeout_still_end_the_remember_cookie(demo, client):
+    # A phone that signed out offline sends the sign-out when the network returns, maybe
+    # days later: the copy of the keep-me-signed-in cookie must die with it.
+    idle = demo.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    sign_in(client, "learner", remember="y")
+    remember_only = f"remember_token={client.get_cookie('remember_token').value}"
+    token = csrf_token(client, "/")
+    _age_session(client, seen_at=idle + 60)
+
+    response = client.post("/sign-out", data={"csrf_token": token})
+
+    assert location_path(response) == "/sign-in"
+    assert not is_signed_in(client)
+    assert location_path(replay(demo, remember_only)) == "/sign-in"
+
+
 def test_does_a_session_used_within_the_idle_timeout_continue_and_stay_fresh(demo, client):
     idle = demo.config["SESSION_IDLE_TIMEOUT"].total_seconds()
     sign_in(client, "learner")
