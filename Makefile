@@ -32,10 +32,12 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production: gunicorn with gunicorn.conf.py on the database and Redis the environment
-# names (LEARNAPP_DATABASE_URL, LEARNAPP_RATELIMIT_STORAGE_URL); see docs/deploy.md.
+# names (LEARNAPP_DATABASE_URL, LEARNAPP_RATELIMIT_STORAGE_URL, LEARNAPP_CACHE_URL); see
+# docs/deploy.md.
 serve: install
 	@test -n "$$LEARNAPP_DATABASE_URL" || echo "note: LEARNAPP_DATABASE_URL is not set: SQLite under instance/, one process"
 	@test -n "$$LEARNAPP_RATELIMIT_STORAGE_URL" || echo "note: LEARNAPP_RATELIMIT_STORAGE_URL is not set: sign-in throttle per process"
+	@test -n "$$LEARNAPP_CACHE_URL" || echo "note: LEARNAPP_CACHE_URL is not set: each request loads its person from the database"
 	$(FLASK) db-upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

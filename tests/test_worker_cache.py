@@ -271,3 +271,41 @@ def test_is_a_session_ended_on_one_worker_refused_by_another(two_workers, ending
     else:
         assert response.status_code == 302
         assert "/sign-in" in response.headers["Location"]
+
+
+def test_does_a_copy_past_its_age_load_again_when_a_stamp_change_was_lost(two_workers, monkeypatch):
+    from sqlalchemy import text
+
+    _, second = two_workers
+    phone = second.test_client()
+    Auth(phone).sign_in("learner")
+    assert phone.get("/").status_code == 200
+    with second.app_context():
+        # Raw SQL leaves no trace for the stamps: as if Redis failed after the commit.
+        db.session.execute(
+            text("UPDATE user_account SET is_active = false WHERE username = 'learner'")
+        )
+        db.session.commit()
+    assert phone.get("/").status_code == 200  # the copy is still trusted while young
+
+    monkeypatch.setattr(stamps, "MAX_AGE_SECONDS", 0.0)
+
+    assert "/sign-in" in phone.get("/").headers["Location"]
+
+
+def test_are_pages_served_from_the_database_when_redis_does_not_answer(course):
+    app = create_app(
+        settings(course.config["DATABASE_URL"], Path(course.instance_path))
+        | {"CACHE_URL": "redis://127.0.0.1:1/0"}
+    )
+    connection = course.extensions.get("db_connection")
+    if connection is not None:
+        app.extensions["db_connection"] = connection
+    client = app.test_client()
+    Auth(client).sign_in("learner")
+
+    assert "Body v1" in client.get(LESSON).get_data(as_text=True)
+    cookie = client.get_cookie("session").value
+    assert post(client, "/sign-out", token_from="/").status_code == 302
+    client.set_cookie("session", cookie)
+    assert "/sign-in" in client.get("/").headers["Location"]

@@ -13,6 +13,7 @@ never change them or hand them to a session (use their ids to write).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -39,6 +40,7 @@ class Published:
 
     stamp: str
     modules: tuple[Module, ...]  # in course order
+    loaded_at: float = field(default_factory=time.monotonic)
     by_slug: dict[str, Module] = field(default_factory=dict)
     quizzes: dict[int, Quiz] = field(default_factory=dict)  # by module id
     questions: dict[int, Question] = field(default_factory=dict)  # by id, retired too
@@ -122,14 +124,23 @@ class ContentCache:
             return self._read(session, stamp="")
         stamp = stamps.read([stamps.CONTENT])[stamps.CONTENT]
         current = self._current
-        if current is not None and current.stamp == stamp and stamp:
+        if self._serves(current, stamp):
             return current
         with self._lock:
             current = self._current
-            if current is None or current.stamp != stamp or not stamp:
+            if not self._serves(current, stamp):
                 current = self._read(session, stamp)
                 self._current = current
         return current
+
+    @staticmethod
+    def _serves(current: Published | None, stamp: str) -> bool:
+        return (
+            current is not None
+            and bool(stamp)
+            and current.stamp == stamp
+            and time.monotonic() - current.loaded_at < stamps.MAX_AGE_SECONDS
+        )
 
     def _read(self, session: Session, stamp: str) -> Published:
         # A session of its own on the request's connection: the same transaction (so the

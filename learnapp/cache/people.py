@@ -11,6 +11,7 @@ once everywhere. Without Redis each request loads the person, as before.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 from flask import current_app
@@ -26,7 +27,8 @@ CAPACITY = 2000
 
 class PeopleCache:
     def __init__(self, capacity: int = CAPACITY) -> None:
-        self._copies: OrderedDict[int, tuple[tuple[str, str], User]] = OrderedDict()
+        # user id -> (the stamps read before loading, when loaded, the detached copy)
+        self._copies: OrderedDict[int, tuple[tuple[str, str], float, User]] = OrderedDict()
         self._lock = threading.Lock()
         self.capacity = capacity
         self.loads = 0
@@ -36,22 +38,30 @@ class PeopleCache:
         names = [stamps.PEOPLE, stamps.person_key(user_id), stamps.CONTENT]
         values = stamps.read(names)
         key = (values[stamps.PEOPLE], values[stamps.person_key(user_id)])
+        now = time.monotonic()
         with self._lock:
             entry = self._copies.get(user_id)
             if entry is not None:
                 self._copies.move_to_end(user_id)
-        if entry is None or entry[0] != key:
+        fresh = (
+            entry is not None
+            and entry[0] == key
+            and all(key)
+            and now - entry[1] < stamps.MAX_AGE_SECONDS
+        )
+        if not fresh:
             copy = self._read(user_id)
             if copy is None:
                 return None
-            with self._lock:
-                self._copies[user_id] = (key, copy)
-                self._copies.move_to_end(user_id)
-                while len(self._copies) > self.capacity:
-                    self._copies.popitem(last=False)
-            entry = (key, copy)
+            if all(key):
+                with self._lock:
+                    self._copies[user_id] = (key, now, copy)
+                    self._copies.move_to_end(user_id)
+                    while len(self._copies) > self.capacity:
+                        self._copies.popitem(last=False)
+            entry = (key, now, copy)
         # No statement: the copy's loaded values become this session's view of the row.
-        return db.session.merge(entry[1], load=False)
+        return db.session.merge(entry[2], load=False)
 
     def _read(self, user_id: int) -> User | None:
         self.loads += 1

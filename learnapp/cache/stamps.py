@@ -25,6 +25,10 @@ from sqlalchemy.orm import Session
 from learnapp import db
 from learnapp.cache.models import CacheStamp
 
+# The longest a copy is served without being loaded again: a stamp change lost to a
+# Redis failure after a commit heals within this time.
+MAX_AGE_SECONDS = 60.0
+
 CONTENT = "content"
 # Every person at once: a bulk statement changed rows it cannot name one by one.
 PEOPLE = "people"
@@ -104,18 +108,38 @@ def redis_stamps() -> RedisStamps | None:
 
 
 def read(names: Sequence[str]) -> dict[str, str]:
-    """The stamps' values now, read once per request (one round trip for all of them)."""
+    """The stamps' values now, read once per request (one round trip for all of them).
+
+    "" means unknown: nothing may be served from memory under it.
+    """
     known: dict[str, str] = g.setdefault("_cache_stamps", {})
     wanted = [name for name in names if name not in known]
     if wanted:
         store = redis_stamps()
+        values = None
         if store is not None:
-            known.update(zip(wanted, store.read(wanted), strict=True))
-        else:
-            rows = dict(
-                db.session.execute(
-                    select(CacheStamp.name, CacheStamp.value).where(CacheStamp.name.in_(wanted))
-                ).all()
-            )
-            known.update({name: str(rows.get(name, "")) for name in wanted})
+            try:
+                values = store.read(wanted)
+            except redis_errors() as exc:
+                # Redis down: the page is still served, from the database.
+                current_app.logger.warning("cache stamps unreadable, using the database: %s", exc)
+        if values is None:
+            values = _read_database(wanted)
+        known.update(zip(wanted, values, strict=True))
     return {name: known[name] for name in names}
+
+
+def _read_database(names: Sequence[str]) -> list[str]:
+    """Stamps from the table; only the content's lives there, the others are unknown."""
+    rows = dict(
+        db.session.execute(
+            select(CacheStamp.name, CacheStamp.value).where(CacheStamp.name.in_(names))
+        ).all()
+    )
+    return [str(rows[name]) if name in rows else "" for name in names]
+
+
+def redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.RedisError, OSError)

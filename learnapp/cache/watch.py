@@ -100,8 +100,13 @@ def _after_commit(session: Session) -> None:
     if not names or not has_app_context():
         return
     store = current_app.extensions.get("cache_stamps")
-    if store is not None:
+    if store is None:
+        return
+    try:
         store.bump(sorted(names))
+    except stamps.redis_errors() as exc:
+        # Committed already: the copies in memory expire on their own (MAX_AGE_SECONDS).
+        current_app.logger.error("cache stamps not changed for %s: %s", sorted(names), exc)
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:
