@@ -39,8 +39,27 @@ def prepared_instance() -> dict[str, str]:
     return env
 
 
+class Served(str):
+    """The base URL of a server started here, with its master process id."""
+
+    pid: int = 0
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each worker process of a gunicorn master, in MB (Linux)."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            if int(fields.get("PPid", "0").strip()) == master_pid:
+                sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[Served]:
     """Serve app_spec with gunicorn on a free loopback port; yield the base URL."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
@@ -57,7 +76,8 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[s
         cwd=ROOT,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         for _ in range(100):
             try:

@@ -8,6 +8,8 @@ throughput, and the run stops at the first one. The quiz is measured twice: the 
 start+take+submit cycle, and the submit POST on its own (each client prepares an open
 attempt untimed, then all clients submit at once; only that window is timed, and the
 baseline POST is timed the same way). Loopback only; every loop is bounded by time.
+With Redis at THROUGHPUT_CACHE (default redis://127.0.0.1:6379/0; "" for none) the app
+keeps signed-in people in memory; it prints which, and each worker's RSS.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 import time
 import urllib.parse
 
-from tests.bench._server import gunicorn, prepared_instance
+from tests.bench._server import gunicorn, prepared_instance, worker_rss_mb
 
 CLIENTS = 4
 LESSON = "/m/cell-meetings/meeting-types"
@@ -157,9 +159,26 @@ ATTEMPT_RE = re.compile(r"/quiz/attempts/\d+")
 START = "/m/cell-meetings/quiz/start"
 
 
+def _cache_url() -> str:
+    """Redis for the cache stamps where one answers (THROUGHPUT_CACHE, "" for none)."""
+    url = os.environ.get("THROUGHPUT_CACHE", "redis://127.0.0.1:6379/0")
+    if not url:
+        return ""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return ""
+    return url
+
+
 def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
     env = prepared_instance()
+    cache = _cache_url()
+    if cache:
+        env.update(LEARNAPP_CACHE_URL=cache, LEARNAPP_CACHE_PREFIX=f"throughput-{os.getpid()}:")
     learners = ["learner", "learner2"] + [f"secretary{i:02d}" for i in range(1, CLIENTS)]
 
     with gunicorn("wsgi:app", env) as base:
@@ -212,6 +231,7 @@ def main() -> int:
             return prepare, lambda: submit(client, token, *ready[0])
 
         lesson_rate = run_for(seconds, lesson_work)
+        rss = worker_rss_mb(base.pid)
         quiz_rate = run_for(seconds, quiz_work)
         submit_rate = run_rounds(seconds, submit_work)
 
@@ -238,6 +258,11 @@ def main() -> int:
         f"gunicorn, 2 workers, {CLIENTS} keep-alive clients, {seconds:g} s each, SQLite; "
         f"{os.cpu_count()} cores"
     )
+    print(
+        "cache stamps: "
+        + ("Redis (people kept in memory)" if cache else "database (people loaded per request)")
+    )
+    print("RSS per worker after the lesson run: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
     print(f"baseline page ({page_size} B)     : {baseline_get_rate:8.1f} req/s")
     print(
         f"lesson page (signed in)       : {lesson_rate:8.1f} req/s  "
