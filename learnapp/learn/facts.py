@@ -27,6 +27,7 @@ def learner_facts(
     user_ids: list[int] | None = None,
     *,
     area_ids: Select | list[int] | None = None,
+    user_areas: list[int] | ColumnElement | None = None,
 ) -> Subquery:
     """One row per active learner under the area, with their progress facts.
 
@@ -40,9 +41,11 @@ def learner_facts(
     certificate); needed and needed_done (what completion percentages divide). Read
     from module_progress, one row per learner and module, so the cost follows the
     learners in scope, not their history. With user_ids, only those learners (one page
-    of a table) are looked at. With area_ids instead of area_id, the learners placed
-    on exactly those areas (what the roll-ups recompute). `today` and `area_ids` may be
-    bound parameters, so the roll-ups build the statement once and reuse it.
+    of a table) are looked at; `user_areas`, if the caller has them, are those
+    learners' areas. With area_ids instead of area_id, the learners placed
+    on exactly those areas (what the roll-ups recompute). Every argument but
+    `module_id`'s presence may be a bound parameter, so the roll-ups and the learner
+    table build the statement once and reuse it.
     """
 
     def module_filter(column):  # noqa: ANN001, ANN202
@@ -55,7 +58,16 @@ def learner_facts(
     if user_ids is not None:
         in_scope.append(User.id.in_(user_ids))
     scoped_users = select(User.id).where(*in_scope)
-    required = requirements.area_requirements(areas, today, module_id)
+    # For a page of learners, only their own villages' requirements: over a province the
+    # requirements of every area cost more than the page's whole progress. Given as a
+    # list, PostgreSQL starts from those villages rather than from every assignment.
+    if user_ids is None:
+        requirement_areas = areas
+    elif user_areas is not None:
+        requirement_areas = user_areas
+    else:
+        requirement_areas = select(User.area_id).where(User.id.in_(user_ids)).correlate(None)
+    required = requirements.area_requirements(requirement_areas, today, module_id)
     area_required = (
         select(required.c.area_id, func.count().label("required"))
         .group_by(required.c.area_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base
@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
 
 class User(Base):
     __tablename__ = "user_account"
+    # The committee's learner table pages through learners in this order.
+    __table_args__ = (Index("ix_user_account_full_name", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from learnapp.content.published import published_module_ids
 from learnapp.learn import requirements
@@ -97,9 +97,16 @@ def filtered(facts: Subquery, filters: Filters) -> Select:
     return query
 
 
-def learners_in(area_id: int, search: str = "") -> Select:
-    """The active learners under the area (and matching the search), as User rows."""
-    query = select(User.id).where(User.area_id.in_(subtree_ids(area_id)), *active_learner())
+def learners_in(
+    area_id: int | ColumnElement, search: str = "", *, area_lookup: bool = True
+) -> Select:
+    """The active learners under the area (and matching the search), as User rows.
+
+    Without `area_lookup`, the area condition is one the database cannot look up in
+    the index on User.area_id, so it checks each row it reads some other way.
+    """
+    placed = User.area_id if area_lookup else User.area_id + 0
+    query = select(User.id).where(placed.in_(subtree_ids(area_id)), *active_learner())
     if search:
         query = query.where(
             matches_search(User.folded_name, User.area_id, User.username, User.phone, search)
@@ -122,18 +129,22 @@ def buckets(facts: Subquery, area_id: int) -> Select:
     )
 
 
-def _placement(area_id: int) -> Subquery:
+def _placement(area_id: int | ColumnElement) -> Subquery:
     """(area_id, child_id): each area under the area, with the direct sub-area holding it
     (the area itself for its own)."""
+    own = area_id if isinstance(area_id, ColumnElement) else literal(area_id)
     return (
         below_children_of(area_id)
-        .union_all(select(literal(area_id).label("area_id"), literal(area_id).label("child_id")))
+        .union_all(select(own.label("area_id"), own.label("child_id")))
         .subquery("placement")
     )
 
 
-def rollup_buckets(area_id: int, module_id: int | None) -> Select:
-    """The figures of `buckets`, summed from the roll-ups instead of every learner."""
+def rollup_buckets(area_id: int | ColumnElement, module_id: int | ColumnElement | None) -> Select:
+    """The figures of `buckets`, summed from the roll-ups instead of every learner.
+
+    The area and module may be bound parameters, so the page builds the statement once.
+    """
     placement = _placement(area_id)
     if module_id is None:
         row = AreaProgress
@@ -172,7 +183,7 @@ def rollup_buckets(area_id: int, module_id: int | None) -> Select:
     )
 
 
-def rollup_module_breakdown(area_id: int) -> Select:
+def rollup_module_breakdown(area_id: int | ColumnElement) -> Select:
     """The figures of `module_breakdown`, summed from the per-(area, module) roll-ups."""
     row = AreaModuleProgress
     return (

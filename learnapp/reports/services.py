@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Row, asc, desc, func, select
+from sqlalchemy import Date, Integer, Row, Select, asc, bindparam, desc, func, select
+from sqlalchemy.sql import Subquery
 
 from learnapp import db, paging
 from learnapp.content.published import published_modules
@@ -96,9 +98,34 @@ def _percent(part: float, whole: float) -> int:
     return int(part * 100 // whole) if whole else 0
 
 
+# The page's statements are built once per process, with the area, module, date and page
+# as bound parameters: building the learner table's statement took longer than a
+# commune's figures take to compute, and a statement built anew is also compiled anew.
+_AREA = bindparam("report_area", type_=Integer)
+_MODULE = bindparam("report_module", type_=Integer)
+_TODAY = bindparam("report_today", type_=Date)
+_USERS = bindparam("report_users", type_=Integer, expanding=True)
+_USER_AREAS = bindparam("report_user_areas", type_=Integer, expanding=True)
+_OFFSET = bindparam("report_offset", type_=Integer)
+
+
+@functools.cache
+def _buckets_statement(module_chosen: bool) -> Select:
+    return queries.rollup_buckets(_AREA, _MODULE if module_chosen else None)
+
+
+@functools.cache
+def _breakdown_statement() -> Select:
+    return queries.rollup_module_breakdown(_AREA)
+
+
 def _buckets(area: Area, module_id: int | None) -> dict[int, Row]:
     """Per direct sub-area (and the area itself), its figures summed from the roll-ups."""
-    return {r.bucket: r for r in db.session.execute(queries.rollup_buckets(area.id, module_id))}
+    rows = db.session.execute(
+        _buckets_statement(module_id is not None),
+        {"report_area": area.id, "report_module": module_id},
+    )
+    return {r.bucket: r for r in rows}
 
 
 def summary_of(buckets: dict[int, Row]) -> Summary:
@@ -151,6 +178,10 @@ def sub_area_rows(
 
 
 def _ordering(column, full_name, user_id, descending: bool) -> tuple:  # noqa: ANN001
+    if column is full_name:
+        # Names are never NULL, and without a NULLS clause the (full_name, id) index
+        # gives the default order on both databases.
+        return (desc(full_name) if descending else asc(full_name)), asc(user_id)
     # No score and never active count as the lowest, as in the sub-area table; left to
     # the database, NULLs would come first on SQLite and last on PostgreSQL.
     ordered = desc(column).nulls_last() if descending else asc(column).nulls_first()
@@ -171,17 +202,66 @@ def learner_rows(facts, filters: Filters, sort: str, descending: bool):  # noqa:
 _ACCOUNT_SORTS = {"full_name": User.full_name, "village": Area.name, "last_active_at": None}
 
 
-def _page_first(area: Area, filters: Filters, sort: str, descending: bool, page: int) -> list:
-    column = LEARNER_SORTS.get(sort, "full_name")
+def _page_ids(learners: Select, column: str, descending: bool) -> Select:
+    """One page of (id, area_id) from `learners`, in the table's order (offset still to
+    set)."""
+    learners = learners.add_columns(User.area_id)
     order_col = User.last_active_at if column == "last_active_at" else _ACCOUNT_SORTS[column]
-    ids = (
-        queries.learners_in(area.id, filters.search)
-        .join(Area, Area.id == User.area_id)
-        .order_by(*_ordering(order_col, User.full_name, User.id, descending))
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+    if column == "village":
+        learners = learners.join(Area, Area.id == User.area_id)
+    return learners.order_by(*_ordering(order_col, User.full_name, User.id, descending)).limit(
+        PAGE_SIZE
     )
-    return list(db.session.scalars(ids))
+
+
+# From this many learners on, SQLite reads a page by name along the name index.
+_LARGE_AREA = 5_000
+
+
+def _walks_name_index(column: str, learners: int) -> bool:
+    """Whether to keep SQLite off the area index for a page in name order.
+
+    SQLite's planner takes any area's subtree for a few villages, so it fetches every
+    learner of a province by area and sorts them all (120 ms at 100,000). Along the
+    name index it stops after the page, but in a small area it would read most of the
+    index before finding 25 (200 ms for a village): hence the threshold. PostgreSQL's
+    statistics make this choice by themselves.
+    """
+    return (
+        column == "full_name"
+        and learners >= _LARGE_AREA
+        and db.session.get_bind().dialect.name == "sqlite"
+    )
+
+
+@functools.cache
+def _page_ids_statement(column: str, descending: bool, by_name_index: bool) -> Select:
+    learners = queries.learners_in(_AREA, area_lookup=not by_name_index)
+    return _page_ids(learners, column, descending).offset(_OFFSET)
+
+
+@functools.cache
+def _page_rows_statement(module_chosen: bool, sort: str, descending: bool) -> Select:
+    facts = queries.learner_facts(
+        _AREA, _MODULE if module_chosen else None, _TODAY, user_ids=_USERS, user_areas=_USER_AREAS
+    )
+    return learner_rows(facts, Filters(), sort, descending)
+
+
+def _page_first(
+    area: Area, filters: Filters, sort: str, descending: bool, page: int, learners: int
+) -> list[Row]:
+    """(id, area_id) of one page of learners, for a sort on the account itself;
+    `learners` is how many the area holds."""
+    column = LEARNER_SORTS.get(sort, "full_name")
+    offset = (page - 1) * PAGE_SIZE
+    if filters.search:
+        found = queries.learners_in(area.id, filters.search)
+        return db.session.execute(_page_ids(found, column, descending).offset(offset)).all()
+    return db.session.execute(
+        _page_ids_statement(column, descending, _walks_name_index(column, learners)),
+        {"report_area": area.id, "report_offset": offset},
+    ).all()
 
 
 def dashboard(
@@ -200,11 +280,15 @@ def dashboard(
     The summary and sub-area table come from the roll-ups; the learner table reads the
     learners' own facts (for one page of 25 where the sort allows).
     """
-    facts = queries.learner_facts(area.id, filters.module_id, today)
+    sort = sort if sort in LEARNER_SORTS else "name"
+
+    def facts() -> Subquery:
+        return queries.learner_facts(area.id, filters.module_id, today)
+
     buckets = _buckets(area, filters.module_id)
     summary = summary_of(buckets)
     if filters.search and filters.status:
-        counted = learner_rows(facts, filters, sort, descending).subquery()
+        counted = learner_rows(facts(), filters, sort, descending).subquery()
         total = db.session.scalar(select(func.count()).select_from(counted))
     elif filters.search:
         counted = queries.learners_in(area.id, filters.search).subquery()
@@ -216,16 +300,20 @@ def dashboard(
     page = paging.clamp(page, total, PAGE_SIZE)
     if LEARNER_SORTS.get(sort, "full_name") in _ACCOUNT_SORTS and not filters.status:
         # The province's default view: 25 accounts first, then their figures only.
-        page_facts = queries.learner_facts(
-            area.id,
-            filters.module_id,
-            today,
-            user_ids=_page_first(area, filters, sort, descending, page),
-        )
-        learners = db.session.execute(learner_rows(page_facts, Filters(), sort, descending)).all()
+        picked = _page_first(area, filters, sort, descending, page, summary.learners)
+        learners = db.session.execute(
+            _page_rows_statement(filters.module_id is not None, sort, descending),
+            {
+                "report_area": area.id,
+                "report_module": filters.module_id,
+                "report_today": today,
+                "report_users": [row.id for row in picked],
+                "report_user_areas": sorted({row.area_id for row in picked}),
+            },
+        ).all()
     else:
         learners = db.session.execute(
-            learner_rows(facts, filters, sort, descending)
+            learner_rows(facts(), filters, sort, descending)
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         ).all()
@@ -240,12 +328,18 @@ def dashboard(
     )
 
 
-def module_breakdown(area: Area, today: date) -> list[tuple[Module, Row | Summary]]:
-    """Per published module: learners, required of, completed, in progress, not started,
-    overdue."""
-    rows = {r.module_id: r for r in db.session.execute(queries.rollup_module_breakdown(area.id))}
+def module_breakdown(
+    area: Area, today: date, modules: list[Module] | None = None
+) -> list[tuple[Module, Row | Summary]]:
+    """Per published module (`modules`, if the caller has them already): learners,
+    required of, completed, in progress, not started, overdue."""
+    rows = {
+        r.module_id: r for r in db.session.execute(_breakdown_statement(), {"report_area": area.id})
+    }
+    if modules is None:
+        modules = published_modules()
     # A module nobody in the area can see yet still gets its row of zeros.
-    return [(module, rows.get(module.id) or Summary()) for module in published_modules()]
+    return [(module, rows.get(module.id) or Summary()) for module in modules]
 
 
 def learner_status(person: User, today: date) -> Row | None:

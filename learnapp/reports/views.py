@@ -99,8 +99,11 @@ def area(area_id: int):
         area=area,
         form=form,
         breadcrumbs=_breadcrumbs(area),
-        breakdown=services.module_breakdown(area, today) if filters.module_id is None else [],
-        status_labels=STATUS_LABELS,
+        breakdown=(
+            services.module_breakdown(area, today, modules) if filters.module_id is None else []
+        ),
+        # Translated once here rather than once per row of the learner table.
+        status_labels={status: str(label) for status, label in STATUS_LABELS.items()},
         language=content_language(),
         args={k: v for k, v in request.args.items() if v},
     )
