@@ -29,7 +29,18 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Select, bindparam, delete, event, func, insert, inspect, select
+from sqlalchemy import (
+    Date,
+    Select,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from learnapp.learn import facts
@@ -57,11 +68,17 @@ def recompute_areas(session: Session, area_ids: list[int], today: date | None = 
     """Recompute the roll-up rows of exactly these areas (an area left empty loses its rows)."""
     if not area_ids:
         return
+    _lock_areas(session, select(Area.id).where(Area.id.in_(sorted(set(area_ids)))))
+    _recompute_locked(session, area_ids, today)
+
+
+def _recompute_locked(session: Session, area_ids: list[int], today: date | None = None) -> None:
     values = {"rollup_areas": sorted(set(area_ids)), "rollup_today": today or vietnam_today()}
-    statements = _for_some_areas()
-    _lock_areas(session, select(Area.id).where(Area.id.in_(values["rollup_areas"])))
-    for statement in statements:
-        session.execute(statement, values)
+    # Through the connection: these are Core statements, and the session's ORM layer
+    # cost more than a village's DELETE took (this runs in every learner action).
+    connection = session.connection()
+    for statement in _for_some_areas():
+        connection.execute(statement, values)
 
 
 @functools.cache
@@ -95,9 +112,38 @@ def _lock_areas(session: Session, area_ids: Select) -> None:
 
 def refresh_area_of(session: Session, user_id: int) -> None:
     """Recompute the area of one learner, after an action of theirs."""
-    area_id = session.scalar(select(User.area_id).where(User.id == user_id))
+    # One statement finds the learner's area and locks it: one round trip less on
+    # every "Mark as done" and quiz submit.
+    their_area = select(User.area_id).where(User.id == user_id).scalar_subquery()
+    area_id = session.scalar(select(Area.id).where(Area.id == their_area).with_for_update())
     if area_id is not None:
-        recompute_areas(session, [area_id])
+        _recompute_locked(session, [area_id])
+
+
+# What the roll-up statements read: analysed before a full rebuild (see below).
+_READ_TABLES = (
+    "user_account",
+    "role_grant",
+    "module_progress",
+    "area",
+    "area_closure",
+    "assignment",
+    "module",
+)
+
+
+def analyze(session: Session, tables: tuple[str, ...]) -> None:
+    """Bring PostgreSQL's statistics of these tables up to date, inside the transaction.
+
+    A full rebuild often follows a bulk load (or, in tests, rows added in the same
+    transaction) that the statistics have not seen. Planned from statistics of a few
+    rows in many pages, PostgreSQL read a whole table's index once per learner, and a
+    rebuild of 20,000 learners ran past 300 s instead of 11 s. ANALYZE counts the rows
+    the transaction itself wrote; its statistics commit or roll back with it. SQLite
+    plans these statements well without statistics.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 def rebuild(session: Session, today: date | None = None) -> int:
@@ -105,6 +151,7 @@ def rebuild(session: Session, today: date | None = None) -> int:
     today = today or vietnam_today()
     every_area = select(Area.id)
     _lock_areas(session, every_area)
+    analyze(session, _READ_TABLES)
     session.execute(delete(AreaProgress))
     session.execute(delete(AreaModuleProgress))
     session.execute(
