@@ -1,17 +1,20 @@
 """A learner's actions and the committee pages' figures over a large province.
 
-    .venv/bin/python -m tests.bench.speed [learners] [--postgres URL]
+    .venv/bin/python -m tests.bench.speed [learners] [--postgres URL] [--existing FOLDER]
 
 Builds a fresh database (SQLite in a temp folder, or the PostgreSQL database given,
 which it empties first) with the shipped courses and `flask demo --learners N`
-(20,000 by default), then, in-process, each timed as median and 95th percentile and
+(20,000 by default); with `--existing`, uses the instance folder (and the PostgreSQL
+database) of an earlier build as it is, so runs before and after a change time the
+same data. Then, in-process, each timed as median and 95th percentile and
 printed against a baseline measured in the same run (`SELECT count(*) FROM
 lesson_progress`, which reads every learner's lessons):
 
 - "Mark as done" (record the lesson, check completion, refresh the learner's
   module_progress row and their village's roll-ups, commit), and its parts;
 - a quiz submit (grade, record, refresh, commit), the attempt started beforehand;
-- the province and commune pages through the test client, and the figures they show
+- the province and commune pages through the test client, with the statements each
+  sends, and the figures they show
   (summary, sub-areas, per module) from the roll-ups against the same figures computed
   live from every learner's rows, the way the pages did before.
 """
@@ -27,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from tests.bench.dashboard import build, copied_courses
 
@@ -60,10 +63,15 @@ def main() -> int:
     args = sys.argv[1:]
     learners = int(args[0]) if args and args[0].isdigit() else 20_000
     postgres = args[args.index("--postgres") + 1] if "--postgres" in args else None
-    folder = tempfile.mkdtemp(prefix="learnapp-speed-")
+    existing = args[args.index("--existing") + 1] if "--existing" in args else None
+    folder = existing or tempfile.mkdtemp(prefix="learnapp-speed-")
     env = dict(os.environ, LEARNAPP_INSTANCE_PATH=folder, LEARNAPP_SECRET_KEY="bench")
     env.pop("LEARNAPP_DATABASE_URL", None)
-    if postgres:
+    if existing:
+        if postgres:
+            env["LEARNAPP_DATABASE_URL"] = postgres
+        print(f"using the database built earlier in {existing}")
+    elif postgres:
         from sqlalchemy import create_engine
 
         env["LEARNAPP_DATABASE_URL"] = postgres
@@ -71,8 +79,9 @@ def main() -> int:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-    print(f"building {'PostgreSQL' if postgres else 'SQLite'} with {learners:,} learners")
-    build(env, learners, copied_courses(1))
+    if not existing:
+        print(f"building {'PostgreSQL' if postgres else 'SQLite'} with {learners:,} learners")
+        build(env, learners, copied_courses(1))
     os.environ.update({k: v for k, v in env.items() if k.startswith("LEARNAPP_")})
 
     from learnapp import create_app, db
@@ -208,6 +217,8 @@ def main() -> int:
     client.post(
         "/sign-in", data={"csrf_token": token, "identifier": "admin", "password": "learnapp-demo"}
     )
+    statements: list[str] = []
+    event.listen(db.engine_of(app), "before_cursor_execute", lambda *a: statements.append(a[2]))
     for name, url in (
         ("province page", f"/reports/areas/{province}"),
         ("commune page", f"/reports/areas/{commune}"),
@@ -218,7 +229,11 @@ def main() -> int:
             response = client.get(url)
             assert response.status_code == 200, response.status_code
 
-        _line(name, _timed(get, runs=15), base)
+        get()
+        statements.clear()
+        get()
+        count = len(statements)
+        _line(name, _timed(get, runs=15), base, f"  ({count} statements)")
     db.engine_of(app).dispose()
     return 0
 
