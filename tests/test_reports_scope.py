@@ -11,6 +11,7 @@ certificate answers 404 and changes nothing) are proved in tests/test_quiz_flow.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -406,3 +407,19 @@ def test_does_a_learner_role_in_lềm_give_no_report_on_lềm_to_a_tứ_quận_m
     assert client.get(f"/reports/areas/{areas['Lềm']}").status_code == 404
     assert client.get(f"/reports/people/{people['learner']}").status_code == 404
     assert client.get(f"/reports/areas/{areas['Cây Nhãn']}").status_code == 200
+
+
+def test_does_the_path_above_a_village_start_at_the_viewers_own_area(world, client, auth):
+    """The page's path names no area above the viewer's grant: for the commune member
+    it starts at Kháng Nhật, for the province's admin at Tuyên Quang."""
+    lem = ids(world)[0]["Lềm"]
+    for viewer, first in (("committee", "Kháng Nhật"), ("admin", "Tuyên Quang")):
+        auth.sign_in(viewer)
+        html = client.get(f"/reports/areas/{lem}").get_data(as_text=True)
+        path = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', html, re.S).group(1)
+        crumbs = re.findall(r">([^<>]+)</a>", path)
+        assert crumbs[0] == first, (viewer, crumbs)
+        assert crumbs[-1] == "Lềm"
+        if viewer == "committee":
+            assert "Tuyên Quang" not in path and "Sơn Dương" not in path
+        auth.sign_out()

@@ -33,7 +33,7 @@ from learnapp.models import (
 )
 from learnapp.models.base import vietnam_today
 from learnapp.name_search import ascii_slug
-from learnapp.org.scope import ancestors, area_in_scope
+from learnapp.org.scope import ancestors
 from learnapp.paging import page_arg
 from learnapp.reports import exports, jobs, services
 from learnapp.reports.forms import STATUS_LABELS, FilterForm
@@ -63,7 +63,14 @@ def _filter_form(modules: list[Module]) -> tuple[FilterForm, Filters]:
 def _breadcrumbs(area: Area) -> list[Area]:
     """The path down to the area, starting at the highest area the viewer may open."""
     chain = [*ancestors(area), area]
-    return [a for a in chain if area_in_scope(current_user, Role.COMMITTEE, a.id)]
+    # An area is in scope when a granted area lies on its own path from the root, and
+    # that path is a prefix of this chain: the first granted area found opens the rest,
+    # with no query per level.
+    granted = set(current_user.scopes(Role.COMMITTEE))
+    for depth, step in enumerate(chain):
+        if step.id in granted:
+            return chain[depth:]
+    return []
 
 
 @bp.get("/")
