@@ -124,6 +124,16 @@ def init_app(app: Flask) -> None:
         session.remove()
 
 
+def insert_ignoring_duplicates(model, keys: tuple[str, ...]):  # noqa: ANN001, ANN201
+    """INSERT … ON CONFLICT (keys) DO NOTHING for the session's database (SQLite and
+    PostgreSQL both speak it); with RETURNING, an ignored row returns nothing."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(keys))
+
+
 def engine_of(app: Flask) -> Engine:
     return app.extensions["db_engine"]
 

@@ -149,20 +149,15 @@ def record_lesson_done(user: User, lesson: Lesson) -> bool:
 
     The caller then runs `check_completion`, which brings the report row up to date.
     """
-    exists = db.session.scalar(
-        select(LessonProgress.id).where(
-            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
-        )
-    )
-    if exists:
+    # One statement whether or not the row exists: the same tap arriving twice, or racing
+    # itself from two workers, inserts once and the other finds it there.
+    recorded = db.session.execute(
+        db.insert_ignoring_duplicates(LessonProgress, ("user_id", "lesson_id"))
+        .values(user_id=user.id, lesson_id=lesson.id, lesson_version=lesson.version)
+        .returning(LessonProgress.id)
+    ).scalar()
+    if recorded is None:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                LessonProgress(user_id=user.id, lesson_id=lesson.id, lesson_version=lesson.version)
-            )
-    except IntegrityError:
-        return False  # the same tap arrived twice
     user.last_active_at = utcnow()
     return True
 
