@@ -23,6 +23,7 @@ from locust import HttpUser, constant_throughput, events, task  # isort: skip
 from locust.env import Environment  # isort: skip
 
 import contextlib  # noqa: E402
+import math  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -49,6 +50,10 @@ AREA_LINK_RE = re.compile(r'href="(/reports/areas/\d+)(?:\?[^"]*)?"')
 LEARNER_PAGES = ("home", "module", "lesson", "mark done", "quiz", "start", "submit")
 P95_BUDGET_MS = 300
 TARGET_LEARNER_RPS = 20
+# Each learner starts 0.5 tasks a second; a task is 3-4 requests (home, module, lesson,
+# mark done) or 3 (quiz, start, submit): about 3.6 on average, counted in each run.
+TASKS_PER_SECOND = 0.5
+REQUESTS_PER_TASK = 3.6
 
 state: dict = {
     "bases": [],
@@ -58,6 +63,7 @@ state: dict = {
     "imports": 0,
     "cookies": {},
     "ready": 0,
+    "tasks": 0,
 }
 
 
@@ -97,13 +103,14 @@ class Phone(HttpUser):
 
 class Learner(Phone):
     weight = 20
-    wait_time = constant_throughput(0.5)
+    wait_time = constant_throughput(TASKS_PER_SECOND)
 
     def on_start(self) -> None:
         self.sign_in(random.choice(state["learners"]))
 
     @task(6)
     def read(self) -> None:
+        state["tasks"] += 1
         slug = random.choice(list(state["lessons"]))
         self.client.get(self.url("/"), name="home")
         self.client.get(self.url(f"/m/{slug}"), name="module")
@@ -118,6 +125,7 @@ class Learner(Phone):
 
     @task(1)
     def quiz(self) -> None:
+        state["tasks"] += 1
         slug = random.choice(list(state["lessons"]))
         overview = self.client.get(self.url(f"/m/{slug}/quiz"), name="quiz")
         found = ATTEMPT_RE.search(overview.text)
@@ -280,6 +288,7 @@ def run_step(learners: int, seconds: float) -> dict:
     while state["ready"] < total and time.monotonic() < deadline:
         gevent.sleep(0.5)
     environment.stats.reset_all()
+    state["tasks"] = 0
     started = time.monotonic()
     gevent.sleep(seconds)
     elapsed = time.monotonic() - started
@@ -301,7 +310,10 @@ def run_step(learners: int, seconds: float) -> dict:
     result = {
         "learners": learners,
         "learner_rps": learner_requests / elapsed,
-        "asked_rps": learners * 0.5 * 0.95,
+        # What the learners asked for: their tasks' pace times the requests a task made.
+        "asked_rps": learners
+        * TASKS_PER_SECOND
+        * (learner_requests / state["tasks"] if state["tasks"] else REQUESTS_PER_TASK),
         "p95": p95,
         "errors": stats.total.num_failures,
         "per_page": per_page,
@@ -313,7 +325,8 @@ def run_step(learners: int, seconds: float) -> dict:
 
 def show(result: dict) -> None:
     print(
-        f"\n{result['learners']} learners: learner requests {result['learner_rps']:.1f}/s, "
+        f"\n{result['learners']} learners: learner requests {result['learner_rps']:.1f}/s "
+        f"(asked {result['asked_rps']:.1f}/s), "
         f"p95 of learner pages {result['p95']:.0f} ms, errors {result['errors']}"
     )
     print(f"  {'request':<18}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}")
@@ -346,11 +359,11 @@ def main() -> int:
             gunicorn("wsgi:app", env, workers=2) as two,
         ):
             state["bases"] = [one, two]
-            target = run_step(TARGET_LEARNER_RPS * 2, seconds)
+            learners = math.ceil(TARGET_LEARNER_RPS / (TASKS_PER_SECOND * REQUESTS_PER_TASK))
+            target = run_step(learners, seconds)
             show(target)
             failed = bool(target["errors"]) or target["p95"] > P95_BUDGET_MS
             held = target if not failed else None
-            learners = TARGET_LEARNER_RPS * 2
             while held is not None and learners < 400:
                 learners *= 2
                 step = run_step(learners, seconds)
