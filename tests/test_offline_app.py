@@ -157,3 +157,24 @@ def test_does_the_module_list_need_an_account(course, client):
 
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
+
+
+def test_does_each_page_name_its_own_reader_in_their_language_in_the_offline_script(demo):
+    # The script tag is rendered once per language and worker: neither the language nor
+    # the person may leak from one page to the next.
+    import re
+
+    from tests.conftest import Auth
+    from tests.factories import user_id
+
+    tags = []
+    for username, language in (("learner", "vi"), ("learner2", "en"), ("learner", "en")):
+        client = demo.test_client()
+        Auth(client).sign_in(username)
+        page = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        tags.append(re.search(r"<script [^>]*data-user=[^>]*>", page).group(0))
+    learner, learner2 = user_id(demo, "learner"), user_id(demo, "learner2")
+    ids = [re.search(r'data-user="(\d+)"', tag).group(1) for tag in tags]
+    assert ids == [str(learner), str(learner2), str(learner)]
+    assert 'data-remove="Xoá"' in tags[0]
+    assert 'data-remove="Remove"' in tags[1] and 'data-remove="Remove"' in tags[2]

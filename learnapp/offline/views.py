@@ -8,8 +8,10 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from learnapp import STATIC_DIR
 from learnapp.content.published import published_module
@@ -26,6 +28,28 @@ bp = Blueprint(
     static_url_path="/offline/static",
     template_folder="templates",
 )
+
+_USER_SLOT = 'data-user="{user}"'
+
+
+@bp.app_template_global()
+def offline_script_tag() -> Markup:
+    """The offline script's tag with its texts in the reader's language.
+
+    Its dozen translated texts cost more than the rest of a lesson page's template, and
+    only the language and the person's id change between pages: it is rendered once per
+    language and worker, and the id put in each time.
+    """
+    tags: dict[str, str] = current_app.extensions.setdefault("offline_script_tags", {})
+    language = str(get_locale())
+    tag = tags.get(language)
+    if tag is None:
+        tag = render_template("offline/_script.html", user_id="{user}")
+        if not current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+            tags[language] = tag
+    # Escaped by Jinja when rendered; the id put in is an integer.
+    return Markup(tag.replace(_USER_SLOT, f'data-user="{int(current_user.id)}"', 1))  # noqa: S704
+
 
 # Pages the back button and the offline store may keep: the learner's own reading, which
 # changes only when the learner acts. Still `private`, so no shared cache keeps them;
