@@ -87,13 +87,18 @@ def done_and_received(app, username: str) -> tuple[int, int]:
         return done, received
 
 
-def test_does_a_sign_out_made_offline_end_the_server_session_when_the_network_returns(
-    demo, server, phone
-):
-    import_into(demo, COURSES)
+def signed_in_with_module(app, server, phone) -> None:
+    """The courses imported, the learner signed in on the phone with the module stored."""
+    import_into(app, COURSES)
     phone.on("dialog", lambda dialog: dialog.accept())
     sign_in(phone, server.url)
     download(phone, server.url, MODULE)
+
+
+def test_does_a_sign_out_made_offline_end_the_server_session_when_the_network_returns(
+    demo, server, phone
+):
+    signed_in_with_module(demo, server, phone)
     learner = user_id(demo, "learner")
     old = {c["name"]: c["value"] for c in phone.context.cookies()}
     assert {"session", "remember_token"} <= set(old)
@@ -124,10 +129,7 @@ def test_does_a_sign_out_made_offline_end_the_server_session_when_the_network_re
 def test_is_a_queue_kept_past_the_idle_timeout_sent_once_for_its_own_account_only(
     demo, server, phone
 ):
-    import_into(demo, COURSES)
-    phone.on("dialog", lambda dialog: dialog.accept())
-    sign_in(phone, server.url)
-    download(phone, server.url, MODULE)
+    signed_in_with_module(demo, server, phone)
     learner, other = user_id(demo, "learner"), user_id(demo, "learner2")
     paths = lesson_paths(demo)[:2]
 
