@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Integer, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learnapp import db
 from learnapp.cache.content import published
@@ -325,9 +326,12 @@ def saved_answers(attempt: QuizAttempt) -> dict[int, list[str]]:
     )
 
 
-def unanswered_positions(attempt: QuizAttempt) -> list[int]:
-    """The numbers (1-based, in the attempt's order) of the questions with no saved answer."""
-    saved = saved_answers(attempt)
+def unanswered_positions(
+    attempt: QuizAttempt, saved: Mapping[int, list[str]] | None = None
+) -> list[int]:
+    """The numbers (1-based, in the attempt's order) of the questions with no saved answer
+    (`saved`: the attempt's saved answers, where the caller has them)."""
+    saved = saved_answers(attempt) if saved is None else saved
     return [
         number
         for number, (question, _choices) in enumerate(layout_questions(attempt), start=1)
@@ -337,20 +341,27 @@ def unanswered_positions(attempt: QuizAttempt) -> list[int]:
 
 def save_before_submit(
     attempt: QuizAttempt, values: Mapping[str, list[str]] | None, *, now: datetime
-) -> list[int]:
+) -> tuple[list[int], dict[int, list[str]] | None]:
     """Keep the submitted form's answers, if any and in time; return the numbers of the
     questions still unanswered, which the learner is asked about before the attempt is
-    graded. Empty once the time is up: then there is nothing left to ask.
+    graded, and the attempt's saved answers for `submit_attempt`. Nothing to ask once
+    the time is up (and then the answers saved in time are read at submit).
 
     Raises AlreadySubmitted on a submitted attempt.
     """
     if attempt.status != AttemptStatus.OPEN:
         raise AlreadySubmitted("already_submitted")
     if is_expired(attempt, now):
-        return []
-    if values is not None:
-        save_answers(attempt, answers_from_form(attempt, values), now=now)
-    return unanswered_positions(attempt)
+        return [], None
+    if values is None:
+        # Read without holding the attempt: a save may still land before the submit
+        # takes it, so the submit reads them again.
+        return unanswered_positions(attempt), None
+    # The form holds every question of the attempt, saved while holding it: what it
+    # saves is all there is to grade.
+    saved = answers_from_form(attempt, values)
+    save_answers(attempt, saved, now=now)
+    return unanswered_positions(attempt, saved), saved
 
 
 def submit_attempt(
@@ -358,16 +369,20 @@ def submit_attempt(
     values: Mapping[str, list[str]] | None = None,
     *,
     now: datetime | None = None,
+    saved: Mapping[int, list[str]] | None = None,
 ) -> QuizAttempt:
     """Grade and close the attempt exactly once; raise AlreadySubmitted on a replay.
 
     `values` maps form field names ("q<question id>") to the submitted values; they
     replace the saved answers when they arrive in time. What is graded is what is saved:
-    after the time limit, only the answers saved before it count.
+    after the time limit, only the answers saved before it count. `saved`: the attempt's
+    saved answers as the caller just wrote or read them (`save_before_submit`), so they
+    are not read again.
     """
     now = now or utcnow()
     if values is not None and not is_expired(attempt, now):
-        save_answers(attempt, answers_from_form(attempt, values), now=now)
+        saved = answers_from_form(attempt, values)
+        save_answers(attempt, saved, now=now)
     closed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
@@ -377,8 +392,11 @@ def submit_attempt(
     if closed.rowcount != 1:
         db.session.refresh(attempt)
         raise AlreadySubmitted("already_submitted")
-    db.session.refresh(attempt)
-    saved = saved_answers(attempt)
+    # What the UPDATE wrote, known without reading the row back.
+    set_committed_value(attempt, "status", AttemptStatus.SUBMITTED)
+    set_committed_value(attempt, "submitted_at", now)
+    if saved is None:
+        saved = saved_answers(attempt)
     score = max_score = 0.0
     quiz = published().quiz_by_id(attempt.quiz_id) or db.session.get(Quiz, attempt.quiz_id)
     rows, chosen = [], {}

@@ -225,11 +225,11 @@ def submit(attempt_id: int):
     sent = values if request.form.get("answers") == "1" or values else None
     now = utcnow()
     try:
-        blank = services.save_before_submit(attempt, sent, now=now)
+        blank, saved = services.save_before_submit(attempt, sent, now=now)
         if blank and request.form.get("confirm_blank") != "1":
             db.session.commit()
             return redirect(url_for("quiz.confirm", attempt_id=attempt_id))
-        services.submit_attempt(attempt, now=now)
+        services.submit_attempt(attempt, now=now, saved=saved)
     except services.TwoStepsOnePlace as exc:
         return _two_steps_one_place(attempt, exc)
     except services.AlreadySubmitted:
