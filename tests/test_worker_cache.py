@@ -92,6 +92,9 @@ def test_does_a_lesson_page_read_no_content_once_the_worker_has_it(course, clien
 
     for path in (LESSON, f"/m/{SLUG}", "/", f"/m/{SLUG}/lesson-2", f"/m/{SLUG}/quiz"):
         assert content_statements(course, client, path) == [], path
+    # A learner's own action changes no content: the copy stays current.
+    assert post(client, f"{LESSON}/done", token_from=LESSON).status_code == 302
+    assert content_statements(course, client, f"/m/{SLUG}/lesson-2") == []
     assert course.extensions["content_cache"].loads == loads
 
 
