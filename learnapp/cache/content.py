@@ -42,6 +42,8 @@ class Published:
     modules: tuple[Module, ...]  # in course order
     loaded_at: float = field(default_factory=time.monotonic)
     by_slug: dict[str, Module] = field(default_factory=dict)
+    modules_by_id: dict[int, Module] = field(default_factory=dict)
+    quizzes_by_id: dict[int, Quiz] = field(default_factory=dict)
     quizzes: dict[int, Quiz] = field(default_factory=dict)  # by module id
     questions: dict[int, Question] = field(default_factory=dict)  # by id, retired too
     aids: dict[int, tuple[JobAid, ...]] = field(default_factory=dict)  # by module id
@@ -50,13 +52,13 @@ class Published:
         return self.by_slug.get(slug)
 
     def by_id(self, module_id: int) -> Module | None:
-        return next((m for m in self.modules if m.id == module_id), None)
+        return self.modules_by_id.get(module_id)
 
     def quiz_of(self, module_id: int) -> Quiz | None:
         return self.quizzes.get(module_id)
 
     def quiz_by_id(self, quiz_id: int) -> Quiz | None:
-        return next((q for q in self.quizzes.values() if q.id == quiz_id), None)
+        return self.quizzes_by_id.get(quiz_id)
 
     def aid(self, module_id: int, slug: str) -> JobAid | None:
         return next((a for a in self.aids.get(module_id, ()) if a.slug == slug), None)
@@ -102,6 +104,8 @@ def _load(session: Session, stamp: str) -> Published:
         stamp=stamp,
         modules=tuple(modules),
         by_slug={m.slug: m for m in modules},
+        modules_by_id={m.id: m for m in modules},
+        quizzes_by_id={q.id: q for q in quizzes.values()},
         quizzes=quizzes,
         questions=questions,
         aids={key: tuple(value) for key, value in aids.items()},
