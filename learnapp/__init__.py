@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from learnapp import cache, db, errors, ids
 from learnapp import config as config_module
 from learnapp.extensions import babel, csrf, limiter, login_manager
-from learnapp.i18n import LANGUAGE_NAMES, select_locale
+from learnapp.i18n import LANGUAGE_NAMES, install_template_gettext, select_locale
 from learnapp.models.base import utcnow, vietnam_time
 from learnapp.nul_free import LearnappRequest
 
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)
@@ -187,19 +188,18 @@ def _init_templates(app: Flask) -> None:
 
         return babel_format_date(value, format="dd/MM/yyyy") if value else ""
 
+    from learnapp.forms import csrf_field
+
     app.jinja_env.globals.update(
-        asset_url=asset_url, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=_current_locale
+        asset_url=asset_url,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        get_locale=_current_locale,
+        csrf_field=csrf_field,
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["vn_datetime"] = vietnam_time
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    @app.context_processor
-    def _language_form():
-        from learnapp.auth.forms import LanguageForm
-
-        return {"language_form": LanguageForm(formdata=None)}
 
 
 def _current_locale() -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from flask import current_app, request, session
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 
@@ -48,3 +50,36 @@ def content_language() -> str:
     from flask_babel import get_locale
 
     return str(get_locale())
+
+
+def _current_translations() -> NullTranslations:
+    """This request's translations for the locale now in force, looked up once per
+    request and locale instead of on each of a page's dozens of texts.
+
+    Keyed by the locale object Flask-Babel returns, so a `force_locale` block (an e-mail
+    in the recipient's language) gets its own language's texts.
+    """
+    locale = get_locale()
+    if locale is None:
+        return get_translations()
+    remembered = g.get("_template_translations")
+    if remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = get_translations()
+    g._template_translations = (locale, translations)
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' `_()` and `ngettext()` through `_current_translations` (same texts and
+    formatting as Flask-Babel's own callables, which look the translations up anew for
+    every text)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _current_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _current_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: _current_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: _current_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask_babel import force_locale
 from sqlalchemy import event, insert, select
 
 from learnapp import create_app, db
@@ -392,6 +394,18 @@ def test_is_the_language_switch_refused_without_a_csrf_token(demo, client, auth)
     assert client.post("/language", data={"language": "en"}).status_code == 400
     with demo.app_context():
         assert db.session.scalar(select(User.locale).where(User.username == "learner")) is None
+
+
+def test_does_a_template_follow_a_language_forced_for_one_message(app):
+    # Texts are looked up once per request and language: an e-mail rendered in its
+    # recipient's language during someone else's request still gets that language, and
+    # the page's own language comes back after it.
+    page = "{{ _('Home') }}|{{ _('%(n)s minutes to read', n=3) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Home|3 minutes to read"
+        with force_locale("vi"):
+            assert render_template_string(page) == "Trang chủ|Đọc trong 3 phút"
+        assert render_template_string(page) == "Home|3 minutes to read"
 
 
 # --- translation catalogs -----------------------------------------------------------------------

@@ -137,7 +137,6 @@ def lesson(slug: str, lesson_slug: str):
         position=index + 1,
         count=len(lessons),
         is_done=lesson.id in done,
-        form=ButtonForm(),
         language=content_language(),
     )
 
