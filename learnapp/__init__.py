@@ -232,6 +232,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.offline.views import bp as offline_bp
 
     app.register_blueprint(offline_bp)
-    from learnapp.learn import quiz_progress
+    from learnapp.learn import done_lessons, quiz_progress
 
     quiz_progress.init_app(app)
+    done_lessons.init_app(app)

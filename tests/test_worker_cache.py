@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from learnapp import create_app, db
 from learnapp.cache import stamps
@@ -274,6 +274,82 @@ def test_is_a_session_ended_on_one_worker_refused_by_another(two_workers, ending
     else:
         assert response.status_code == 302
         assert "/sign-in" in response.headers["Location"]
+
+
+def _done_on_page(client, path: str = LESSON) -> bool:
+    """Whether the lesson page shows the lesson as done (no "Mark as done" form left)."""
+    page = client.get(path)
+    assert page.status_code == 200
+    return f'action="{path}/done"' not in page.get_data(as_text=True)
+
+
+def _progress_statements(app, client, path: str = LESSON) -> list[str]:
+    with statements_sent(app, lambda s: "FROM lesson_progress" in s) as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    return seen
+
+
+def test_is_a_lesson_page_served_with_no_statement_once_the_worker_has_the_learner(two_workers):
+    first, _ = two_workers
+    client = first.test_client()
+    Auth(client).sign_in("learner")
+    client.get(LESSON)
+
+    with statements_sent(first, lambda s: True) as seen:
+        assert not _done_on_page(client)
+    assert seen == []
+
+
+def test_does_a_lesson_done_through_one_worker_show_done_on_another(two_workers):
+    first, second = two_workers
+    phone = second.test_client()
+    Auth(phone).sign_in("learner")
+    assert not _done_on_page(phone)
+    assert _progress_statements(second, phone) == []  # kept by the second worker
+
+    # The same cookie taps "Mark as done" through the first worker.
+    other = first.test_client()
+    other.set_cookie("session", phone.get_cookie("session").value)
+    assert post(other, f"{LESSON}/done", token_from=LESSON).status_code == 302
+
+    assert _done_on_page(phone)
+    assert _done_on_page(other)
+    assert _done_on_page(phone, f"/m/{SLUG}/lesson-2") is False
+
+
+def test_does_a_statement_on_done_lessons_reach_every_worker(two_workers):
+    from learnapp.models import LessonProgress
+
+    first, second = two_workers
+    phone = second.test_client()
+    Auth(phone).sign_in("learner")
+    assert post(phone, f"{LESSON}/done", token_from=LESSON).status_code == 302
+    assert _done_on_page(phone)
+
+    learner = user_id(first, "learner")
+    with first.app_context():
+        # A bulk statement (as a privacy deletion or a demo reset sends) names nobody.
+        db.session.execute(delete(LessonProgress).where(LessonProgress.user_id == learner))
+        db.session.commit()
+
+    assert not _done_on_page(phone)
+
+
+def test_does_a_transaction_see_the_lesson_it_has_just_marked_done(two_workers):
+    from learnapp.learn import services
+    from learnapp.models import Lesson
+
+    first, _ = two_workers
+    with first.app_context():
+        learner = db.session.scalar(select(User).where(User.username == "learner"))
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "lesson-1"))
+        assert lesson.id not in services.done_lesson_ids(learner)  # now kept in memory
+
+        assert services.record_lesson_done(learner, lesson)
+        assert lesson.id in services.done_lesson_ids(learner)
+        db.session.rollback()
+        assert lesson.id not in services.done_lesson_ids(learner)
 
 
 def test_does_a_copy_past_its_age_load_again_when_a_stamp_change_was_lost(two_workers, monkeypatch):

@@ -3,8 +3,8 @@
 Content changes only when a module is published, imported, archived or edited; learners
 read it on every page. A worker loads every published module once (lessons with their
 bodies, job aids, the quiz with its questions and choices, in every language) and keeps
-it while the content stamp stays the same, so a lesson page asks the database only
-for the learner's own progress.
+it while the content stamp stays the same, so a lesson page asks the database at most
+for the learner's own progress (which learn.done_lessons keeps too, with Redis).
 
 The copies are detached ORM objects, shared by every thread of the worker: read them,
 never change them or hand them to a session (use their ids to write).

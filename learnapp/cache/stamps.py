@@ -38,6 +38,17 @@ def person_key(user_id: int) -> str:
     return f"person:{user_id}"
 
 
+def progress_key(user_id: int) -> str:
+    """The lessons a person has done (learn keeps them beside the person)."""
+    return f"progress:{user_id}"
+
+
+def request_names(user_id: int) -> list[str]:
+    """Every stamp a signed-in person's request may check, read together in the one
+    round trip that loads the person: their copy, their done lessons, the content."""
+    return [PEOPLE, person_key(user_id), progress_key(user_id), CONTENT]
+
+
 def new_value() -> int:
     return secrets.randbits(62)
 

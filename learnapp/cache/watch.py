@@ -19,6 +19,7 @@ from learnapp.models import (
     JobAid,
     JobAidText,
     Lesson,
+    LessonProgress,
     LessonText,
     Module,
     ModuleText,
@@ -44,6 +45,9 @@ CONTENT_CLASSES = (
 )
 CONTENT_TABLES = frozenset(cls.__table__.name for cls in CONTENT_CLASSES)
 PEOPLE_TABLES = frozenset({User.__table__.name, RoleGrant.__table__.name})
+PROGRESS_TABLE = LessonProgress.__table__.name
+# Execution option naming whose done lessons a statement changes (see _note_statement).
+LEARNER_OPTION = "learner"
 
 _PENDING = "cache_stamps_pending"
 
@@ -58,6 +62,13 @@ def content_changed(session: Session) -> bool:
     return stamps.CONTENT in session.info.get(_PENDING, ())
 
 
+def progress_changed(session: Session, user_id: int) -> bool:
+    """Whether this session's transaction has changed the person's done lessons: they
+    must then be read from the transaction, not from memory."""
+    pending = session.info.get(_PENDING, ())
+    return stamps.progress_key(user_id) in pending or stamps.PEOPLE in pending
+
+
 def _note_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
     names: set[str] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -67,6 +78,9 @@ def _note_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
             names.add(stamps.CONTENT)
         elif isinstance(obj, User) and obj.id is not None:
             names.add(stamps.person_key(obj.id))
+        elif isinstance(obj, LessonProgress):
+            user_id = obj.user_id
+            names.add(stamps.progress_key(user_id) if user_id is not None else stamps.PEOPLE)
         elif isinstance(obj, RoleGrant):
             user_id = obj.user_id if obj.user_id is not None else getattr(obj.user, "id", None)
             names.add(stamps.person_key(user_id) if user_id is not None else stamps.PEOPLE)
@@ -82,6 +96,14 @@ def _note_statement(state) -> None:  # noqa: ANN001
     elif name in PEOPLE_TABLES and not state.is_insert:
         # New rows are nobody's cached copy; changed or removed ones may be anyone's.
         _record(state.session, {stamps.PEOPLE})
+    elif name == PROGRESS_TABLE:
+        # A new row changes its learner's done lessons too. "Mark as done" names the
+        # learner; a statement that does not may have changed anyone's.
+        learner = state.execution_options.get(LEARNER_OPTION)
+        _record(
+            state.session,
+            {stamps.progress_key(learner) if learner is not None else stamps.PEOPLE},
+        )
 
 
 def _record(session: Session, names: set[str]) -> None:

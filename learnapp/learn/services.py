@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learnapp import db, site_settings
 from learnapp.cache.content import published
-from learnapp.learn import certificate_codes, progress, requirements
+from learnapp.learn import certificate_codes, done_lessons, progress, requirements
 from learnapp.models import (
     Certificate,
     CompletionRule,
@@ -70,14 +70,10 @@ def active_lessons(module: Module) -> list[Lesson]:
 
 def done_lesson_ids(user: User, modules: list[Module] | None = None) -> set[int]:
     """The lessons the user has done: all of them, or those of the given modules."""
-    query = select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id)
-    if modules is not None:
-        # Lesson ids from the modules themselves (in memory for learner pages), so the
-        # learner's own rows are the only ones read.
-        query = query.where(
-            LessonProgress.lesson_id.in_([x.id for m in modules for x in m.lessons])
-        )
-    return set(db.session.scalars(query))
+    done = done_lessons.of(user.id)
+    if modules is None:
+        return set(done)
+    return done.intersection(x.id for m in modules for x in m.lessons)
 
 
 def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
@@ -155,6 +151,7 @@ def record_lesson_done(user: User, lesson: Lesson) -> bool:
         db.insert_ignoring_duplicates(LessonProgress, ("user_id", "lesson_id"))
         .values(user_id=user.id, lesson_id=lesson.id, lesson_version=lesson.version)
         .returning(LessonProgress.id)
+        .execution_options(learner=user.id)  # every worker's copy of their lessons ends
     ).scalar()
     if recorded is None:
         return False
