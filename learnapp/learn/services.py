@@ -76,12 +76,11 @@ def done_lesson_ids(user: User, modules: list[Module] | None = None) -> set[int]
     return done.intersection(x.id for m in modules for x in m.lessons)
 
 
-def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
-    """Progress in each module, from a fixed number of queries whatever the count.
-
-    Quizzes of published modules come from the content in memory; only those of other
-    modules (archived since) are read from the database.
-    """
+def _done_online(
+    user: User, modules: list[Module]
+) -> tuple[set[int], dict[int, Quiz], dict[int, tuple[int | None, bool]]]:
+    """What the user has done online in the modules: the lessons done, each module's quiz
+    (by module id) and the best attempt at each quiz (by quiz id)."""
     module_ids = [m.id for m in modules]
     done = done_lesson_ids(user, modules)
     content = published()
@@ -93,6 +92,17 @@ def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
             for q in db.session.scalars(select(Quiz).where(Quiz.module_id.in_(elsewhere)))
         )
     best = quiz_services.best_attempts(user, [q.id for q in quizzes.values()])
+    return done, quizzes, best
+
+
+def module_states(user: User, modules: list[Module]) -> list[ModuleState]:
+    """Progress in each module, from a fixed number of queries whatever the count.
+
+    Quizzes of published modules come from the content in memory; only those of other
+    modules (archived since) are read from the database.
+    """
+    module_ids = [m.id for m in modules]
+    done, quizzes, best = _done_online(user, modules)
     certificates = {
         c.module_id: c
         for c in db.session.scalars(
@@ -167,14 +177,16 @@ def is_module_complete(user: User, module: Module) -> bool:
         return False
     if not needs_online:
         return True
-    state = module_states(user, [module])[0]
-    lessons_ok = state.lessons_done == state.lessons_total
-    quiz_ok = state.quiz_passed
+    # Only what the rule reads: not the due dates or certificates a page shows.
+    done, quizzes, best = _done_online(user, [module])
+    lessons_ok = all(lesson.id in done for lesson in active_lessons(module))
+    quiz = quizzes.get(module.id)
+    quiz_ok = quiz is not None and best.get(quiz.id, (None, False))[1]
     if module.completion_rule == CompletionRule.LESSONS:
         return lessons_ok
     if module.completion_rule == CompletionRule.QUIZ:
         return quiz_ok
-    return lessons_ok and (quiz_ok or state.quiz is None)
+    return lessons_ok and (quiz_ok or quiz is None)
 
 
 def check_completion(user: User, module: Module) -> Certificate | None:
