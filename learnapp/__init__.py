@@ -14,7 +14,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from learnapp import cache, db, errors, ids
 from learnapp import config as config_module
 from learnapp.extensions import babel, csrf, limiter, login_manager
-from learnapp.i18n import LANGUAGE_NAMES, install_template_gettext, select_locale
+from learnapp.i18n import (
+    LANGUAGE_NAMES,
+    current_locale,
+    install_template_gettext,
+    select_locale,
+)
 from learnapp.models.base import utcnow, vietnam_time
 from learnapp.nul_free import LearnappRequest
 
@@ -189,23 +194,19 @@ def _init_templates(app: Flask) -> None:
         return babel_format_date(value, format="dd/MM/yyyy") if value else ""
 
     from learnapp.forms import csrf_field
+    from learnapp.page_parts import site_header
 
     app.jinja_env.globals.update(
         asset_url=asset_url,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
-        get_locale=_current_locale,
+        get_locale=current_locale,
         csrf_field=csrf_field,
+        site_header=site_header,
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["vn_datetime"] = vietnam_time
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-
-def _current_locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -45,11 +45,14 @@ def by_language(texts: Iterable) -> dict:
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
+def current_locale() -> str:
+    """The code of the language this request is in ("vi", "en")."""
+    return str(get_locale())
+
+
 def content_language() -> str:
     """The language course content is shown in: the person's, when a module has it."""
-    from flask_babel import get_locale
-
-    return str(get_locale())
+    return current_locale()
 
 
 def _current_translations() -> NullTranslations:

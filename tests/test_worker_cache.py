@@ -114,6 +114,18 @@ def test_does_a_publish_show_at_once_on_this_worker_and_another(course, client, 
         assert "Body v1" not in page
 
 
+def test_does_a_kept_lesson_article_follow_each_readers_language(course, client, auth):
+    auth.sign_in("learner")
+    other = course.test_client()
+    Auth(other).sign_in("learner2")
+    assert post(other, "/language", {"language": "en"}, token_from="/").status_code == 302
+    for _ in range(2):  # the second round is served from the kept articles
+        own = client.get(LESSON, headers={"Accept-Language": "vi"}).get_data(as_text=True)
+        theirs = other.get(LESSON).get_data(as_text=True)
+        assert "Body v1 in vi" in own and "Bài 1/2" in own
+        assert "Body v1 in en" in theirs and "Lesson 1 of 2" in theirs
+
+
 def test_does_an_archived_module_leave_every_worker_at_once(course, client, auth):
     from learnapp.models import Module, ModuleStatus
 

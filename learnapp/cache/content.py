@@ -47,6 +47,9 @@ class Published:
     quizzes: dict[int, Quiz] = field(default_factory=dict)  # by module id
     questions: dict[int, Question] = field(default_factory=dict)  # by id, retired too
     aids: dict[int, tuple[JobAid, ...]] = field(default_factory=dict)  # by module id
+    # Parts of learners' pages rendered from this content (learnapp.page_parts.once):
+    # they go when the content does.
+    rendered: dict = field(default_factory=dict)
 
     def module(self, slug: str) -> Module | None:
         return self.by_slug.get(slug)

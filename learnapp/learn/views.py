@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from learnapp import db
+from learnapp import db, page_parts
 from learnapp.cache.content import published
 from learnapp.forms import ButtonForm
-from learnapp.i18n import content_language
+from learnapp.i18n import content_language, current_locale
 from learnapp.learn import services
 from learnapp.models import (
     AttemptStatus,
@@ -127,17 +127,30 @@ def lesson(slug: str, lesson_slug: str):
     lessons = services.active_lessons(module)
     index = lessons.index(lesson)
     done = services.done_lesson_ids(current_user, [module])
+    language = content_language()
+    text = lesson.text(language)
+    article = page_parts.once(
+        published().rendered,
+        ("lesson", lesson.id, language, current_locale()),
+        lambda: render_template(
+            "learn/_lesson_article.html",
+            module=module,
+            lesson=lesson,
+            text=text,
+            position=index + 1,
+            count=len(lessons),
+            language=language,
+        ),
+    )
     return render_template(
         "learn/lesson.html",
         module=module,
         lesson=lesson,
-        text=lesson.text(content_language()),
+        text=text,
+        article=article,
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        position=index + 1,
-        count=len(lessons),
         is_done=lesson.id in done,
-        language=content_language(),
     )
 
 

@@ -8,14 +8,13 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from learnapp import STATIC_DIR
+from learnapp import STATIC_DIR, page_parts
 from learnapp.content.published import published_module
-from learnapp.i18n import content_language
+from learnapp.i18n import content_language, current_locale
 from learnapp.offline import sync as offline_sync
 from learnapp.offline.modules import offline_manifest
 
@@ -29,7 +28,7 @@ bp = Blueprint(
     template_folder="templates",
 )
 
-_USER_SLOT = 'data-user="{user}"'
+_USER_SLOT = Markup('data-user="{user}"')
 
 
 @bp.app_template_global()
@@ -40,15 +39,12 @@ def offline_script_tag() -> Markup:
     only the language and the person's id change between pages: it is rendered once per
     language and worker, and the id put in each time.
     """
-    tags: dict[str, str] = current_app.extensions.setdefault("offline_script_tags", {})
-    language = str(get_locale())
-    tag = tags.get(language)
-    if tag is None:
-        tag = render_template("offline/_script.html", user_id="{user}")
-        if not current_app.config.get("TEMPLATES_AUTO_RELOAD"):
-            tags[language] = tag
-    # Escaped by Jinja when rendered; the id put in is an integer.
-    return Markup(tag.replace(_USER_SLOT, f'data-user="{int(current_user.id)}"', 1))  # noqa: S704
+    tags: dict = current_app.extensions.setdefault("offline_script_tags", {})
+    tag = page_parts.once(
+        tags, current_locale(), lambda: render_template("offline/_script.html", user_id="{user}")
+    )
+    # The id put in is an integer.
+    return tag.replace(_USER_SLOT, Markup(f'data-user="{int(current_user.id)}"'), 1)  # noqa: S704
 
 
 # Pages the back button and the offline store may keep: the learner's own reading, which
