@@ -75,6 +75,9 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[S
         ],
         cwd=ROOT,
         env=env,
+        # The access log (one line per request, as in production) costs the same as
+        # there; it is written, then dropped, so it does not bury the bench's figures.
+        stdout=subprocess.DEVNULL,
     )
     base = Served(f"http://127.0.0.1:{port}")
     base.pid = process.pid
