@@ -58,15 +58,33 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return sorted(sizes)
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user and system) the workers of a gunicorn master have used (Linux).
+
+    Unlike a request rate, it does not depend on how the clients' connections happened
+    to spread over the workers."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command may hold spaces: the fields after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == master_pid:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[Served]:
-    """Serve app_spec with gunicorn on a free loopback port; yield the base URL."""
+def gunicorn(app_spec: str, env: dict[str, str], workers: int | None = 2) -> Iterator[Served]:
+    """Serve app_spec with gunicorn on a free loopback port; yield the base URL.
+
+    workers=None leaves the number to gunicorn.conf.py (on SQLite: one process with
+    threads, the production recipe)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
+            *(["-w", str(workers)] if workers is not None else []),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -1,13 +1,20 @@
 """Lesson page and quiz submission throughput under gunicorn, as ratios against a
 minimal Flask page of the same size served the same way in the same run.
 
-    .venv/bin/python -m tests.bench.throughput [seconds-per-measure]
+    .venv/bin/python -m tests.bench.throughput [seconds-per-round] [rounds]
+
+Both servers run side by side and each pair (lesson page and minimal page, whole quiz
+attempt and minimal POST, submit alone and minimal POST alone) is measured in
+alternating rounds (default 5 of 2 s each), every round on new keep-alive connections:
+gunicorn hands a connection to one worker for good, so one round's clients may all land
+on one worker, and the machine's speed drifts; alternating with new connections lets
+both sides of a ratio see the same luck. The ratio is of the totals; the range of the
+rounds' own ratios is printed beside it.
 
 Every response's status (and redirect target) is checked: an error page is not
-throughput, and the run stops at the first one. The quiz is measured twice: the whole
-start+take+submit cycle, and the submit POST on its own (each client prepares an open
-attempt untimed, then all clients submit at once; only that window is timed, and the
-baseline POST is timed the same way). Loopback only; every loop is bounded by time.
+throughput, and the run stops at the first one. Submit alone: each client prepares an
+open attempt untimed, then all clients submit at once; only that window is timed, and
+the baseline POST is timed the same way. Loopback only; every loop is bounded by time.
 With Redis at THROUGHPUT_CACHE (default redis://127.0.0.1:6379/0; "" for none) the app
 keeps signed-in people in memory; it prints which, and each worker's RSS.
 """
@@ -21,10 +28,13 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 
-from tests.bench._server import gunicorn, prepared_instance, worker_rss_mb
+from tests.bench._server import gunicorn, prepared_instance, worker_cpu_seconds, worker_rss_mb
 
-CLIENTS = 4
+CLIENTS = 8
 LESSON = "/m/cell-meetings/meeting-types"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -33,9 +43,14 @@ class Browser:
     """A keep-alive HTTP client that keeps its cookie, like one phone."""
 
     def __init__(self, base: str) -> None:
-        parsed = urllib.parse.urlsplit(base)
-        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        self.address = urllib.parse.urlsplit(base)
+        self.conn = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
         self.cookie = ""
+
+    def reconnect(self) -> None:
+        """A new keep-alive connection (gunicorn may give it to another worker)."""
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
 
     def request(
         self, method: str, path: str, form: dict | None = None, *, expect: int = 200
@@ -73,44 +88,52 @@ class Browser:
         return CSRF_RE.search(page).group(1)
 
 
-def run_for(seconds: float, work) -> float:  # noqa: ANN001
-    """Run work(client_index) in CLIENTS threads for `seconds`; return operations per second.
-
-    The first failure (a wrong status, a lost connection) stops the run and is raised.
-    """
-    counts = [0] * CLIENTS
+def run_for(
+    seconds: float, steps: list[Callable[[], object]], cpu: Callable[[], float]
+) -> tuple[int, float, float]:
+    """Run each step in a thread of its own, again and again, for `seconds`; return
+    (steps done, seconds taken, the server's CPU seconds meanwhile, read with `cpu`).
+    The first failure (a wrong status, a lost connection) stops the run and is raised."""
+    counts = [0] * len(steps)
     errors: list[BaseException] = []
     deadline = time.perf_counter() + seconds
 
     def loop(index: int) -> None:
         try:
-            step = work(index)
             while time.perf_counter() < deadline and not errors:
-                step()
+                steps[index]()
                 counts[index] += 1
         except BaseException as exc:  # noqa: BLE001  (raised below)
             errors.append(exc)
 
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(steps))]
+    cpu_before = cpu()
     start = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    used = cpu() - cpu_before
     if errors:
         raise errors[0]
-    return sum(counts) / elapsed
+    return sum(counts), elapsed, used
 
 
-def run_rounds(seconds: float, work) -> float:  # noqa: ANN001
-    """Time one request on its own: work(client_index) returns (prepare, timed).
+def run_turns(
+    seconds: float,
+    pairs: list[tuple[Callable[[], object], Callable[[], object]]],
+    cpu: Callable[[], float],
+) -> tuple[int, float, float]:
+    """Time one request on its own: each client has a (prepare, timed) pair.
 
-    Each round, every client runs prepare() untimed, then all send timed() together; the
-    clock runs from that start to the last response. Returns timed requests per second.
+    Each turn, every client runs prepare() untimed, then all send timed() together; the
+    clock runs from that start to the last response, until it has run `seconds`.
+    Returns (timed requests, seconds timed, the server's CPU seconds in those windows).
     """
+    clients = len(pairs)
     errors: list[BaseException] = []
-    timing = {"window": 0.0, "rounds": 0, "t0": 0.0, "stop": False}
+    timing = {"window": 0.0, "turns": 0, "t0": 0.0, "cpu": 0.0, "cpu0": 0.0, "stop": False}
     deadline = time.perf_counter() + seconds
 
     def begin() -> None:
@@ -119,18 +142,20 @@ def run_rounds(seconds: float, work) -> float:  # noqa: ANN001
             or timing["window"] >= seconds
             or (time.perf_counter() > deadline + 4 * seconds)
         )
+        timing["cpu0"] = cpu()
         timing["t0"] = time.perf_counter()
 
     def end() -> None:
         timing["window"] += time.perf_counter() - timing["t0"]
-        timing["rounds"] += 1
+        timing["cpu"] += cpu() - timing["cpu0"]
+        timing["turns"] += 1
 
-    start_line = threading.Barrier(CLIENTS, action=begin, timeout=60)
-    finish_line = threading.Barrier(CLIENTS, action=end, timeout=60)
+    start_line = threading.Barrier(clients, action=begin, timeout=60)
+    finish_line = threading.Barrier(clients, action=end, timeout=60)
 
     def loop(index: int) -> None:
+        prepare, timed = pairs[index]
         try:
-            prepare, timed = work(index)
             while True:
                 prepare()
                 start_line.wait()
@@ -145,14 +170,80 @@ def run_rounds(seconds: float, work) -> float:  # noqa: ANN001
             start_line.abort()
             finish_line.abort()
 
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
         raise errors[0]
-    return CLIENTS * timing["rounds"] / timing["window"]
+    return clients * timing["turns"], timing["window"], timing["cpu"]
+
+
+@dataclass
+class Sample:
+    """One side of a ratio over the rounds: operations, seconds, and the server's CPU."""
+
+    operations: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    rates: list[float] = field(default_factory=list)
+
+    def add(self, operations: int, seconds: float, cpu_seconds: float) -> None:
+        self.operations += operations
+        self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
+        self.rates.append(operations / seconds)
+
+    @property
+    def rate(self) -> float:
+        return self.operations / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds * 1000 / self.operations
+
+
+Clock = Callable[[], float]
+Run = Callable[[float, Callable[[], float]], tuple[int, float, float]]
+
+
+def measured(master_pid: int, clients: list[Browser], run: Run) -> Callable[[float, Sample], None]:
+    """One round of `run` on new connections, added to a sample with the CPU it cost."""
+
+    def measure(seconds: float, sample: Sample) -> None:
+        for client in clients:
+            client.reconnect()
+        sample.add(*run(seconds, partial(worker_cpu_seconds, master_pid)))
+
+    return measure
+
+
+def alternate(
+    rounds: int,
+    seconds: float,
+    measure: Callable[[float, Sample], None],
+    baseline: Callable[[float, Sample], None],
+) -> tuple[Sample, Sample]:
+    """Measure both sides in alternating rounds."""
+    sides = Sample(), Sample()
+    for _ in range(rounds):
+        measure(seconds, sides[0])
+        baseline(seconds, sides[1])
+    return sides
+
+
+def report(label: str, sides: tuple[Sample, Sample], unit: str, per: int = 1) -> str:
+    """Rates and their ratio (with the rounds' range), then the workers' CPU per request."""
+    ours, base = sides
+    each = sorted(m * per / b for m, b in zip(ours.rates, base.rates, strict=True))
+    return (
+        f"{label}\n"
+        f"  rate {ours.rate:7.1f} {unit} vs {base.rate:7.1f} req/s: "
+        f"ratio {ours.rate * per / base.rate:.3f} (rounds {each[0]:.3f}-{each[-1]:.3f})\n"
+        f"  workers' CPU per request {ours.cpu_ms / per:6.2f} ms vs {base.cpu_ms:5.2f} ms: "
+        f"ratio {base.cpu_ms * per / ours.cpu_ms:.3f}"
+    )
 
 
 ATTEMPT_RE = re.compile(r"/quiz/attempts/\d+")
@@ -173,111 +264,111 @@ def _cache_url() -> str:
     return url
 
 
+def open_attempt(client: Browser, token: str) -> tuple[str, dict]:
+    """Start (or resume) an attempt and load its page: (its path, an answer each)."""
+    _, location, _ = client.request("POST", START, {"csrf_token": token}, expect=302)
+    path = urllib.parse.urlsplit(location).path
+    assert ATTEMPT_RE.fullmatch(path), location
+    _, _, page = client.request("GET", path)
+    answers = dict(sorted(set(re.findall(r'name="(q\d+)" value="(\d+)"', page))))
+    assert answers, f"no questions on {path}"
+    return path, answers
+
+
+def submit(client: Browser, token: str, path: str, answers: dict) -> None:
+    _, location, _ = client.request(
+        # Typed answers stay blank: confirm_blank skips the page that asks first.
+        "POST",
+        path,
+        {"csrf_token": token, "confirm_blank": "1", **answers},
+        expect=302,
+    )
+    assert urllib.parse.urlsplit(location).path == f"{path}/result", location
+
+
+class ReadySubmit:
+    """One phone's attempt: opened and loaded untimed, then submitted."""
+
+    def __init__(self, phone: Browser, token: str) -> None:
+        self.phone, self.token = phone, token
+        self.attempt: tuple[str, dict] = ("", {})
+
+    def prepare(self) -> None:
+        self.attempt = open_attempt(self.phone, self.token)
+
+    def send(self) -> None:
+        submit(self.phone, self.token, *self.attempt)
+
+
 def main() -> int:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
-    env = prepared_instance()
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    # Workers are not replaced every few thousand requests during the run: the figures
+    # are of workers that stay (each replacement's start and cold copies are a cost of
+    # its own, and its CPU time would leave the count with it).
+    env = dict(prepared_instance(), GUNICORN_MAX_REQUESTS="0")
     cache = _cache_url()
     if cache:
         env.update(LEARNAPP_CACHE_URL=cache, LEARNAPP_CACHE_PREFIX=f"throughput-{os.getpid()}:")
     learners = ["learner", "learner2"] + [f"secretary{i:02d}" for i in range(1, CLIENTS)]
 
-    with gunicorn("wsgi:app", env) as base:
-        probe = Browser(base)
-        probe.sign_in("learner")
-        page_size = len(probe.request("GET", LESSON)[2].encode())
+    with gunicorn("wsgi:app", env, workers=None) as site:
+        phones = [Browser(site) for _ in range(CLIENTS)]
+        tokens = [phone.sign_in(name) for phone, name in zip(phones, learners, strict=False)]
+        page_size = len(phones[0].request("GET", LESSON)[2].encode())
+        with gunicorn(
+            "tests.bench.baseline_app:app", dict(env, BASELINE_BYTES=str(page_size)), workers=None
+        ) as base:
+            plain = [Browser(base) for _ in range(CLIENTS)]
 
-        def lesson_work(index: int):  # noqa: ANN202
-            client = Browser(base)
-            client.sign_in(learners[index])
-            return lambda: client.request("GET", LESSON)
+            def lessons(span: float, cpu: Clock) -> tuple[int, float, float]:
+                return run_for(span, [lambda p=p: p.request("GET", LESSON) for p in phones], cpu)
 
-        def open_attempt(client: Browser, token: str) -> tuple[str, dict]:
-            """Start (or resume) an attempt and load its page: (its path, an answer each)."""
-            _, location, _ = client.request("POST", START, {"csrf_token": token}, expect=302)
-            path = urllib.parse.urlsplit(location).path
-            assert ATTEMPT_RE.fullmatch(path), location
-            _, _, page = client.request("GET", path)
-            answers = dict(sorted(set(re.findall(r'name="(q\d+)" value="(\d+)"', page))))
-            assert answers, f"no questions on {path}"
-            return path, answers
+            def pages(span: float, cpu: Clock) -> tuple[int, float, float]:
+                return run_for(span, [lambda c=c: c.request("GET", "/page") for c in plain], cpu)
 
-        def submit(client: Browser, token: str, path: str, answers: dict) -> None:
-            _, location, _ = client.request(
-                # Typed answers stay blank: confirm_blank skips the page that asks first.
-                "POST",
-                path,
-                {"csrf_token": token, "confirm_blank": "1", **answers},
-                expect=302,
-            )
-            assert urllib.parse.urlsplit(location).path == f"{path}/result", location
+            def attempts(span: float, cpu: Clock) -> tuple[int, float, float]:
+                steps = [
+                    lambda p=p, t=t: submit(p, t, *open_attempt(p, t))
+                    for p, t in zip(phones, tokens, strict=True)
+                ]
+                return run_for(span, steps, cpu)
 
-        def quiz_work(index: int):  # noqa: ANN202
-            client = Browser(base)
-            token = client.sign_in(learners[index])
+            def posts(span: float, cpu: Clock) -> tuple[int, float, float]:
+                steps = [lambda c=c: c.request("POST", "/page", {"a": "1"}) for c in plain]
+                return run_for(span, steps, cpu)
 
-            def step() -> None:
-                submit(client, token, *open_attempt(client, token))
+            def submits(span: float, cpu: Clock) -> tuple[int, float, float]:
+                ready = [ReadySubmit(p, t) for p, t in zip(phones, tokens, strict=True)]
+                return run_turns(span, [(r.prepare, r.send) for r in ready], cpu)
 
-            return step
+            def posts_alone(span: float, cpu: Clock) -> tuple[int, float, float]:
+                pairs = [
+                    (lambda: None, lambda c=c: c.request("POST", "/page", {"a": "1"}))
+                    for c in plain
+                ]
+                return run_turns(span, pairs, cpu)
 
-        def submit_work(index: int):  # noqa: ANN202
-            client = Browser(base)
-            token = client.sign_in(learners[index])
-            ready: list[tuple[str, dict]] = []
-
-            def prepare() -> None:
-                ready[:] = [open_attempt(client, token)]
-
-            return prepare, lambda: submit(client, token, *ready[0])
-
-        lesson_rate = run_for(seconds, lesson_work)
-        rss = worker_rss_mb(base.pid)
-        quiz_rate = run_for(seconds, quiz_work)
-        submit_rate = run_rounds(seconds, submit_work)
-
-    baseline_env = dict(env, BASELINE_BYTES=str(page_size))
-    with gunicorn("tests.bench.baseline_app:app", baseline_env) as base:
-
-        def baseline_get(index: int):  # noqa: ANN202
-            client = Browser(base)
-            return lambda: client.request("GET", "/page")
-
-        def baseline_post(index: int):  # noqa: ANN202
-            client = Browser(base)
-            return lambda: client.request("POST", "/page", {"a": "1"})
-
-        def baseline_post_rounds(index: int):  # noqa: ANN202
-            client = Browser(base)
-            return (lambda: None), (lambda: client.request("POST", "/page", {"a": "1"}))
-
-        baseline_get_rate = run_for(seconds, baseline_get)
-        baseline_post_rate = run_for(seconds, baseline_post)
-        baseline_round_rate = run_rounds(seconds, baseline_post_rounds)
+            on_site = partial(measured, site.pid, phones)
+            on_base = partial(measured, base.pid, plain)
+            lesson = alternate(rounds, seconds, on_site(lessons), on_base(pages))
+            rss = worker_rss_mb(site.pid)
+            attempt = alternate(rounds, seconds, on_site(attempts), on_base(posts))
+            alone = alternate(rounds, seconds, on_site(submits), on_base(posts_alone))
 
     print(
-        f"gunicorn, 2 workers, {CLIENTS} keep-alive clients, {seconds:g} s each, SQLite; "
-        f"{os.cpu_count()} cores"
+        f"gunicorn.conf.py on SQLite (one worker process, 8 threads), {CLIENTS} keep-alive "
+        f"clients, {rounds} alternating rounds of {seconds:g} s per side; {os.cpu_count()} cores"
     )
     print(
         "cache stamps: "
         + ("Redis (people kept in memory)" if cache else "database (people loaded per request)")
     )
     print("RSS per worker after the lesson run: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
-    print(f"baseline page ({page_size} B)     : {baseline_get_rate:8.1f} req/s")
-    print(
-        f"lesson page (signed in)       : {lesson_rate:8.1f} req/s  "
-        f"ratio {lesson_rate / baseline_get_rate:.3f}"
-    )
-    print(f"baseline POST                 : {baseline_post_rate:8.1f} req/s")
-    print(
-        f"quiz start+take+submit (3 req): {quiz_rate:8.1f} attempts/s  "
-        f"ratio {quiz_rate * 3 / baseline_post_rate:.3f} (requests vs baseline POST)"
-    )
-    print(f"baseline POST, in rounds      : {baseline_round_rate:8.1f} req/s")
-    print(
-        f"quiz submit POST alone        : {submit_rate:8.1f} submits/s  "
-        f"ratio {submit_rate / baseline_round_rate:.3f} (vs baseline POST in rounds)"
-    )
+    print(f"the minimal page and POST answer with {page_size} B, as the lesson page does")
+    print(report("lesson page (signed in) vs minimal page", lesson, "req/s"))
+    print(report("quiz start+take+submit vs minimal POST", attempt, "attempts/s", per=3))
+    print(report("quiz submit alone vs minimal POST alone", alone, "submits/s"))
     return 0
 
 
