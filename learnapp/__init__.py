@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, abort, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -184,9 +184,16 @@ def _asset_versions() -> dict[str, str]:
 def _init_templates(app: Flask) -> None:
     versions = _asset_versions()
 
+    urls: dict[tuple[str, str], str] = {}
+
     def asset_url(filename: str) -> str:
-        # The content hash in the URL lets browsers keep assets for a year safely.
-        return url_for("static", filename=filename, v=versions.get(filename, "0"))
+        # The content hash in the URL lets browsers keep assets for a year safely. The
+        # URL depends only on where the site is mounted: built once per worker.
+        key = (request.script_root if has_request_context() else "", filename)
+        url = urls.get(key)
+        if url is None:
+            url = urls[key] = url_for("static", filename=filename, v=versions.get(filename, "0"))
+        return url
 
     def format_date(value: datetime | None) -> str:
         from flask_babel import format_date as babel_format_date

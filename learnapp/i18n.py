@@ -46,8 +46,19 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def current_locale() -> str:
-    """The code of the language this request is in ("vi", "en")."""
-    return str(get_locale())
+    """The code of the language this request is in ("vi", "en").
+
+    Remembered for the request's locale object (a page asks half a dozen times, and
+    Babel builds the code anew each time); a `force_locale` block has its own object."""
+    locale = get_locale()
+    if locale is None:
+        return "None"  # what str() of the missing locale gave
+    remembered = g.get("_locale_code")
+    if remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    code = str(locale)
+    g._locale_code = (locale, code)
+    return code
 
 
 def content_language() -> str:

@@ -400,12 +400,12 @@ def test_does_a_template_follow_a_language_forced_for_one_message(app):
     # Texts are looked up once per request and language: an e-mail rendered in its
     # recipient's language during someone else's request still gets that language, and
     # the page's own language comes back after it.
-    page = "{{ _('Home') }}|{{ _('%(n)s minutes to read', n=3) }}"
+    page = "{{ _('Home') }}|{{ _('%(n)s minutes to read', n=3) }}|{{ get_locale() }}"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert render_template_string(page) == "Home|3 minutes to read"
+        assert render_template_string(page) == "Home|3 minutes to read|en"
         with force_locale("vi"):
-            assert render_template_string(page) == "Trang chủ|Đọc trong 3 phút"
-        assert render_template_string(page) == "Home|3 minutes to read"
+            assert render_template_string(page) == "Trang chủ|Đọc trong 3 phút|vi"
+        assert render_template_string(page) == "Home|3 minutes to read|en"
 
 
 # --- translation catalogs -----------------------------------------------------------------------
