@@ -124,14 +124,28 @@ def init_app(app: Flask) -> None:
         session.remove()
 
 
-def insert_ignoring_duplicates(model, keys: tuple[str, ...]):  # noqa: ANN001, ANN201
-    """INSERT … ON CONFLICT (keys) DO NOTHING for the session's database (SQLite and
-    PostgreSQL both speak it); with RETURNING, an ignored row returns nothing."""
+def _insert_on_conflict(model):  # noqa: ANN001, ANN202
+    """INSERT for the session's database, with ON CONFLICT (SQLite and PostgreSQL both
+    speak it)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=list(keys))
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_ignoring_duplicates(model, keys: tuple[str, ...]):  # noqa: ANN001, ANN201
+    """INSERT … ON CONFLICT (keys) DO NOTHING; with RETURNING, an ignored row returns
+    nothing."""
+    return _insert_on_conflict(model).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def insert_replacing(model, keys: tuple[str, ...], columns: tuple[str, ...]):  # noqa: ANN001, ANN201
+    """INSERT … ON CONFLICT (keys) DO UPDATE: a row already there with the same keys
+    takes the new row's values of `columns`."""
+    statement = _insert_on_conflict(model)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns}
+    )
 
 
 def engine_of(app: Flask) -> Engine:

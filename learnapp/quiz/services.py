@@ -293,26 +293,17 @@ def save_answers(
     _claim_open(attempt, now)
     if not answers:
         return
-    existing = {
-        row.question_id: row
-        for row in db.session.scalars(
-            select(SavedAnswer).where(
-                SavedAnswer.attempt_id == attempt.id, SavedAnswer.question_id.in_(list(answers))
-            )
-        )
-    }
-    for qid, kept in answers.items():
-        row = existing.get(qid)
-        if row is None:
-            db.session.add(
-                SavedAnswer(
-                    attempt_id=attempt.id, question_id=qid, answer_values=kept, saved_at=now
-                )
-            )
-        else:
-            row.answer_values = kept
-            row.saved_at = now
-    db.session.flush()
+    # One statement, whatever the number of answers: new ones are added, earlier ones
+    # for the same questions replaced.
+    db.session.execute(
+        db.insert_replacing(
+            SavedAnswer, ("attempt_id", "question_id"), ("answer_values", "saved_at")
+        ),
+        [
+            {"attempt_id": attempt.id, "question_id": qid, "answer_values": kept, "saved_at": now}
+            for qid, kept in answers.items()
+        ],
+    )
 
 
 def saved_answers(attempt: QuizAttempt) -> dict[int, list[str]]:
