@@ -139,7 +139,8 @@ class Learner(Phone):
             )
         else:
             return  # no attempts left
-        attempt = ATTEMPT_RE.search(take.url)
+        # A failed request (already counted as an error by Locust) has no URL.
+        attempt = ATTEMPT_RE.search(take.url or "")
         if not attempt:
             return
         form: dict[str, list[str] | str] = {
