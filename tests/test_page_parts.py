@@ -62,3 +62,17 @@ def test_is_the_page_address_in_the_language_switch_escaped(demo):
     # The switch brings the reader back to that same address.
     response = post(client, "/language", {"language": "en", "next": "/help?q=1"}, token_from="/")
     assert response.headers["Location"].endswith("/help?q=1")
+
+
+def test_does_the_kept_header_key_name_every_flag_its_links_read(app):
+    # A link shown on a new flag would otherwise be kept for readers without it.
+    from jinja2 import meta
+
+    from learnapp.page_parts import NAV_FLAGS
+
+    per_request = {"current_user", "csrf_input", "next_path"}
+    for name in ("_header.html", "_nav.html"):
+        source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+        names = meta.find_undeclared_variables(app.jinja_env.parse(source))
+        read = names - set(app.jinja_env.globals) - per_request - {"_", "url_for"}
+        assert read <= set(NAV_FLAGS), (name, read - set(NAV_FLAGS))
