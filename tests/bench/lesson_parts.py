@@ -8,7 +8,7 @@ SQLAlchemy, the database driver, Flask-Login, Babel, WTForms, the app itself, ..
 Beside it, a minimal Flask page served the same way in the same run, so the parts can
 be read against the floor any Flask page pays. With Redis answering at
 LESSON_PARTS_CACHE (default redis://127.0.0.1:6379/0; "" for none) the app keeps
-signed-in people in memory. Not run in CI.
+signed-in people and their done lessons in memory. Not run in CI.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def main() -> int:
 
     base_wall, base_parts = profile(minimal, requests)
     wall, parts = profile(lesson, requests)
-    mode = "Redis stamps, people in memory" if cache else "database stamps"
+    mode = "Redis stamps, people and done lessons in memory" if cache else "database stamps"
     print(f"{requests} requests each, in-process test client, SQLite, {mode}")
     print(f"minimal Flask page ({size} B): {base_wall:6.2f} ms/request")
     print(f"lesson page (signed in)    : {wall:6.2f} ms/request  ratio {base_wall / wall:.3f}")

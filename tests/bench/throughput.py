@@ -16,7 +16,8 @@ throughput, and the run stops at the first one. Submit alone: each client prepar
 open attempt untimed, then all clients submit at once; only that window is timed, and
 the baseline POST is timed the same way. Loopback only; every loop is bounded by time.
 With Redis at THROUGHPUT_CACHE (default redis://127.0.0.1:6379/0; "" for none) the app
-keeps signed-in people in memory; it prints which, and each worker's RSS.
+keeps signed-in people and their done lessons in memory; it prints which, and each
+worker's RSS.
 """
 
 from __future__ import annotations
