@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, get_translations
@@ -45,20 +46,26 @@ def by_language(texts: Iterable) -> dict:
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
-def current_locale() -> str:
-    """The code of the language this request is in ("vi", "en").
-
-    Remembered for the request's locale object (a page asks half a dozen times, and
-    Babel builds the code anew each time); a `force_locale` block has its own object."""
+def _per_locale(slot: str, compute: Callable[[Locale], T]) -> T | None:
+    """compute(locale) for the locale now in force, once per request and locale: kept in
+    `g` beside the locale object it was computed for, so a `force_locale` block (an
+    e-mail in the recipient's language) gets its own. None outside a request."""
     locale = get_locale()
     if locale is None:
-        return "None"  # what str() of the missing locale gave
-    remembered = g.get("_locale_code")
+        return None
+    remembered = g.get(slot)
     if remembered is not None and remembered[0] is locale:
         return remembered[1]
-    code = str(locale)
-    g._locale_code = (locale, code)
-    return code
+    value = compute(locale)
+    setattr(g, slot, (locale, value))
+    return value
+
+
+def current_locale() -> str:
+    """The code of the language this request is in ("vi", "en"); a page asks half a
+    dozen times, and Babel builds the code anew each time."""
+    code = _per_locale("_locale_code", str)
+    return "None" if code is None else code  # what str() of the missing locale gave
 
 
 def content_language() -> str:
@@ -67,21 +74,10 @@ def content_language() -> str:
 
 
 def _current_translations() -> NullTranslations:
-    """This request's translations for the locale now in force, looked up once per
-    request and locale instead of on each of a page's dozens of texts.
-
-    Keyed by the locale object Flask-Babel returns, so a `force_locale` block (an e-mail
-    in the recipient's language) gets its own language's texts.
-    """
-    locale = get_locale()
-    if locale is None:
-        return get_translations()
-    remembered = g.get("_template_translations")
-    if remembered is not None and remembered[0] is locale:
-        return remembered[1]
-    translations = get_translations()
-    g._template_translations = (locale, translations)
-    return translations
+    """The translations for the locale now in force, looked up once per request and
+    locale instead of on each of a page's dozens of texts."""
+    found = _per_locale("_template_translations", lambda _locale: get_translations())
+    return get_translations() if found is None else found
 
 
 def install_template_gettext(app: Flask) -> None:

@@ -30,11 +30,10 @@ def init_app(app: Flask) -> None:
 
 def of(user_id: int) -> frozenset[int]:
     """The ids of every lesson the person has done."""
-    copies: StampedCopies[frozenset[int]] | None = current_app.extensions.get("done_lessons")
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()  # what the query would have flushed: a new row is noted first
-    if copies is None or stamps.redis_stamps() is None or progress_changed(session, user_id):
+    if stamps.redis_stamps() is None or progress_changed(session, user_id):
         return _read(user_id)
     values = stamps.read(stamps.request_names(user_id))
     key = (
@@ -42,8 +41,8 @@ def of(user_id: int) -> frozenset[int]:
         values[stamps.progress_key(user_id)],
         values[stamps.CONTENT],
     )
-    done = copies.get(user_id, key, lambda: _read(user_id))
-    return done if done is not None else frozenset()
+    copies: StampedCopies[frozenset[int]] = current_app.extensions["done_lessons"]
+    return copies.get(user_id, key, lambda: _read(user_id)) or frozenset()
 
 
 def _read(user_id: int) -> frozenset[int]:
