@@ -45,33 +45,37 @@ class Served(str):
     pid: int = 0
 
 
-def worker_rss_mb(master_pid: int) -> list[float]:
-    """Resident memory of each worker process of a gunicorn master, in MB (Linux)."""
-    sizes = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError):
-            fields = dict(
-                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
-            )
-            if int(fields.get("PPid", "0").strip()) == master_pid:
-                sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
-    return sorted(sizes)
-
-
-def worker_cpu_seconds(master_pid: int) -> float:
-    """CPU time (user and system) the workers of a gunicorn master have used (Linux).
-
-    Unlike a request rate, it does not depend on how the clients' connections happened
-    to spread over the workers."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def _workers(master_pid: int) -> list[tuple[Path, list[str]]]:
+    """Each worker process of a gunicorn master: its /proc folder and the fields of its
+    stat line after the command (Linux)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             # The command may hold spaces: the fields after its closing parenthesis.
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == master_pid:
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+            if int(fields[1]) == master_pid:  # the parent's id
+                found.append((stat.parent, fields))
+    return found
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each worker process of a gunicorn master, in MB."""
+    sizes = []
+    for folder, _ in _workers(master_pid):
+        with contextlib.suppress(OSError):
+            for line in (folder / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return sorted(sizes)
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user and system) the workers of a gunicorn master have used.
+
+    Unlike a request rate, it does not depend on how the clients' connections happened
+    to spread over the workers."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in _workers(master_pid))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager

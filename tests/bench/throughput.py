@@ -36,6 +36,8 @@ from functools import partial
 from tests.bench._server import gunicorn, prepared_instance, worker_cpu_seconds, worker_rss_mb
 
 CLIENTS = 8
+# Reads the server's CPU seconds so far (see _server.worker_cpu_seconds).
+Clock = Callable[[], float]
 LESSON = "/m/cell-meetings/meeting-types"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -45,13 +47,16 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.address = urllib.parse.urlsplit(base)
-        self.conn = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
+        self.conn = self._connection()
         self.cookie = ""
+
+    def _connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
 
     def reconnect(self) -> None:
         """A new keep-alive connection (gunicorn may give it to another worker)."""
         self.conn.close()
-        self.conn = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
+        self.conn = self._connection()
 
     def request(
         self, method: str, path: str, form: dict | None = None, *, expect: int = 200
@@ -90,7 +95,7 @@ class Browser:
 
 
 def run_for(
-    seconds: float, steps: list[Callable[[], object]], cpu: Callable[[], float]
+    seconds: float, steps: list[Callable[[], object]], cpu: Clock
 ) -> tuple[int, float, float]:
     """Run each step in a thread of its own, again and again, for `seconds`; return
     (steps done, seconds taken, the server's CPU seconds meanwhile, read with `cpu`).
@@ -124,7 +129,7 @@ def run_for(
 def run_turns(
     seconds: float,
     pairs: list[tuple[Callable[[], object], Callable[[], object]]],
-    cpu: Callable[[], float],
+    cpu: Clock,
 ) -> tuple[int, float, float]:
     """Time one request on its own: each client has a (prepare, timed) pair.
 
@@ -205,8 +210,7 @@ class Sample:
         return self.cpu_seconds * 1000 / self.operations
 
 
-Clock = Callable[[], float]
-Run = Callable[[float, Callable[[], float]], tuple[int, float, float]]
+Run = Callable[[float, Clock], tuple[int, float, float]]
 
 
 def measured(master_pid: int, clients: list[Browser], run: Run) -> Callable[[float, Sample], None]:
